@@ -1,0 +1,76 @@
+package dialogue
+
+import (
+	"context"
+	"time"
+
+	"clinicsms/intents"
+)
+
+// Conversations keeps conversations and their messages. internal/store
+// satisfies it over Redis; keys of one phone share a hash tag.
+type Conversations interface {
+	// Conversation returns the phone's conversation, or a new Idle one
+	// (Phone set, zero UpdatedAt) when none exists. Never ErrNotFound.
+	Conversation(ctx context.Context, phone string) (Conversation, error)
+	SaveConversation(ctx context.Context, c Conversation) error
+	// AppendMessage adds m to the phone's thread.
+	AppendMessage(ctx context.Context, phone string, m Message) error
+	Messages(ctx context.Context, phone string) ([]Message, error)
+	// Lock serialises processing of one phone across processes. The returned
+	// func releases it. It waits up to a few seconds, then fails.
+	Lock(ctx context.Context, phone string) (unlock func(), err error)
+	OpenTask(ctx context.Context, t Task) error
+}
+
+// Schedule is the clinic's calendar. Every method that changes more than one
+// record does so atomically (Lua in Redis).
+type Schedule interface {
+	Patient(ctx context.Context, id string) (Patient, error)
+	PatientsByPhone(ctx context.Context, phone string) ([]Patient, error)
+	Appointment(ctx context.Context, id string) (Appointment, error)
+	// AppointmentsByPatient returns the patient's appointments, oldest first.
+	AppointmentsByPatient(ctx context.Context, patientID string) ([]Appointment, error)
+	// Confirm marks an active appointment confirmed.
+	Confirm(ctx context.Context, apptID string) (Appointment, error)
+	// Cancel marks an active appointment cancelled, removes it from the
+	// waitlist and opens its time as a slot (SlotFrom). Cancelling a
+	// cancelled appointment returns ErrConflict and changes nothing.
+	Cancel(ctx context.Context, apptID string) (Appointment, Slot, error)
+	// OpenSlots lists open slots of provider and type starting after from,
+	// earliest first, at most limit.
+	OpenSlots(ctx context.Context, provider, typ string, from time.Time, limit int) ([]Slot, error)
+	Slot(ctx context.Context, id string) (Slot, error)
+	// Move books slotID for the appointment's patient as a new confirmed
+	// appointment (id newID), marks the old one rescheduled with
+	// rescheduled_to, removes it from the waitlist and opens its old time as
+	// a slot, all at once. ErrSlotTaken when the slot is no longer open;
+	// ErrConflict when the appointment is not active.
+	Move(ctx context.Context, apptID, slotID, newID string) (moved Appointment, freed Slot, err error)
+	JoinWaitlist(ctx context.Context, apptID string, at time.Time) error
+	// WaitlistFor lists waiting entries that could take slot: same provider,
+	// type and location, current appointment later than the slot, in join
+	// order.
+	WaitlistFor(ctx context.Context, s Slot) ([]WaitlistEntry, error)
+}
+
+// Sender sends one SMS and returns the provider's message id.
+// A send to a number the carrier has opted out returns ErrOptedOut.
+type Sender interface {
+	Send(ctx context.Context, to, body string) (sid string, err error)
+}
+
+// Reader understands one inbound text, given the language known for the
+// conversation ("" when none).
+type Reader interface {
+	Read(text, knownLang string) intents.Reading
+}
+
+// Texts renders outbound messages from locale keys.
+type Texts interface {
+	// Text renders key in lang (falling back to English) with data.
+	// A time.Time in data is formatted as a date and time in lang.
+	Text(lang, key string, data map[string]any) string
+	// When formats t (already in the location's zone) as a short date and time in lang.
+	When(lang string, t time.Time) string
+}

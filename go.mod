@@ -1,0 +1,3 @@
+module clinicsms
+
+go 1.26
