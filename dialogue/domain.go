@@ -16,7 +16,7 @@ var (
 // Patient is a person who receives texts. Several patients may share a phone.
 type Patient struct {
 	ID       string `json:"id"`
-	Phone    string `json:"phone"`              // E.164
+	Phone    string `json:"phone"` // E.164
 	Name     string `json:"name"`
 	Language string `json:"language,omitempty"` // known preference, ISO 639-1
 }
@@ -83,12 +83,12 @@ type State string
 // Conversation states. The transition table in engine.go is the one place
 // that says what happens in each.
 const (
-	Idle           State = "idle"            // nothing pending
-	AwaitingReply  State = "awaiting_reply"  // a reminder went out
-	ConfirmCancel  State = "confirm_cancel"  // asked "cancel, really?"
-	ChoosingSlot   State = "choosing_slot"   // offered up to 3 slots
-	WaitlistOffer  State = "waitlist_offer"  // offered a freed slot from the waitlist
-	Escalated      State = "escalated"       // a person owns the chat; the bot is quiet
+	Idle          State = "idle"           // nothing pending
+	AwaitingReply State = "awaiting_reply" // a reminder went out
+	ConfirmCancel State = "confirm_cancel" // asked "cancel, really?"
+	ChoosingSlot  State = "choosing_slot"  // offered up to 3 slots
+	WaitlistOffer State = "waitlist_offer" // offered a freed slot from the waitlist
+	Escalated     State = "escalated"      // a person owns the chat; the bot is quiet
 )
 
 // Conversation is the state of one phone number's chat with the clinic.

@@ -1,0 +1,204 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// config is the service's environment, parsed once and validated (SPEC §4).
+type config struct {
+	Port           int
+	RedisURL       string // "" = embedded in-process server
+	RedisKeyPrefix string
+	PublicBaseURL  string
+
+	SMSProvider          string // twilio | console
+	TwilioAccountSID     string
+	TwilioAuthToken      string
+	TwilioFrom           string
+	TwilioMessagingSID   string
+	TwilioAPIBaseURL     string
+	TwilioTokenGenerated bool
+	KeywordReplies       string // service | carrier: who answers STOP/START/HELP
+
+	AdminAPIKey          string
+	AdminAPIKeyGenerated bool
+
+	LLMBaseURL, LLMAPIKey, LLMModel string
+
+	ClinicName  string
+	ClinicPhone string
+	ClinicZone  *time.Location
+	DemoData    bool // seed the demo clinic (default: only with the embedded store)
+	LangLowAcc  bool // lingua low-accuracy mode
+	// WaitlistBatch is how many waiting patients a freed slot is offered to at once.
+	WaitlistBatch int
+}
+
+// parseConfig reads the environment through getenv and fills defaults.
+func parseConfig(getenv func(string) string) (config, error) {
+	c := config{
+		RedisURL:           strings.TrimSpace(getenv("REDIS_URL")),
+		RedisKeyPrefix:     orDefault(getenv("REDIS_KEY_PREFIX"), "clinicsms"),
+		TwilioAccountSID:   getenv("TWILIO_ACCOUNT_SID"),
+		TwilioAuthToken:    getenv("TWILIO_AUTH_TOKEN"),
+		TwilioFrom:         getenv("TWILIO_FROM_NUMBER"),
+		TwilioMessagingSID: getenv("TWILIO_MESSAGING_SERVICE_SID"),
+		TwilioAPIBaseURL:   getenv("TWILIO_API_BASE_URL"),
+		AdminAPIKey:        getenv("ADMIN_API_KEY"),
+		LLMBaseURL:         getenv("LLM_BASE_URL"),
+		LLMAPIKey:          getenv("LLM_API_KEY"),
+		LLMModel:           getenv("LLM_MODEL"),
+		ClinicName:         orDefault(getenv("CLINIC_NAME"), "Sunrise Clinic"),
+		ClinicPhone:        orDefault(getenv("CLINIC_PHONE"), "+1 555 0100"),
+		LangLowAcc:         getenv("LANG_DETECTION") == "low",
+	}
+	var err error
+	if c.Port, err = strconv.Atoi(orDefault(getenv("PORT"), "8080")); err != nil || c.Port < 0 || c.Port > 65535 {
+		return c, errors.New("PORT must be a number between 0 and 65535")
+	}
+	c.PublicBaseURL = strings.TrimRight(orDefault(getenv("PUBLIC_BASE_URL"), fmt.Sprintf("http://localhost:%d", c.Port)), "/")
+	c.SMSProvider = getenv("SMS_PROVIDER")
+	if c.SMSProvider == "" {
+		c.SMSProvider = "console"
+		if c.TwilioAccountSID != "" {
+			c.SMSProvider = "twilio"
+		}
+	}
+	if c.TwilioAuthToken == "" && c.SMSProvider == "console" {
+		c.TwilioAuthToken, c.TwilioTokenGenerated = randomHex(16), true
+	}
+	if c.AdminAPIKey == "" {
+		c.AdminAPIKey, c.AdminAPIKeyGenerated = randomHex(24), true
+	}
+	c.KeywordReplies = getenv("KEYWORD_REPLIES")
+	if c.KeywordReplies == "" {
+		c.KeywordReplies = "service"
+		if c.SMSProvider == "twilio" {
+			c.KeywordReplies = "carrier" // Twilio's default Advanced Opt-Out answers them
+		}
+	}
+	if c.WaitlistBatch, err = strconv.Atoi(orDefault(getenv("WAITLIST_BATCH"), "3")); err != nil || c.WaitlistBatch < 1 || c.WaitlistBatch > 50 {
+		return c, errors.New("WAITLIST_BATCH must be a number between 1 and 50")
+	}
+	zone := orDefault(getenv("CLINIC_TIMEZONE"), "America/New_York")
+	if c.ClinicZone, err = time.LoadLocation(zone); err != nil {
+		return c, fmt.Errorf("CLINIC_TIMEZONE: unknown time zone %q", zone)
+	}
+	switch getenv("DEMO_DATA") {
+	case "":
+		c.DemoData = c.RedisURL == ""
+	case "1", "true", "yes":
+		c.DemoData = true
+	case "0", "false", "no":
+	default:
+		return c, errors.New("DEMO_DATA must be true or false")
+	}
+	return c, c.Validate()
+}
+
+// Validate reports the first thing wrong with the configuration.
+func (c config) Validate() error {
+	if c.RedisURL != "" {
+		u, err := url.Parse(c.RedisURL)
+		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
+			return errors.New("REDIS_URL must be a redis:// or rediss:// URL")
+		}
+	}
+	if u, err := url.Parse(c.PublicBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return errors.New("PUBLIC_BASE_URL must be an http(s) URL")
+	}
+	switch c.SMSProvider {
+	case "console":
+	case "twilio":
+		if c.TwilioAccountSID == "" || c.TwilioAuthToken == "" {
+			return errors.New("SMS_PROVIDER=twilio needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
+		}
+		if (c.TwilioFrom == "") == (c.TwilioMessagingSID == "") {
+			return errors.New("SMS_PROVIDER=twilio needs exactly one of TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID")
+		}
+		if c.TwilioAPIBaseURL != "" {
+			if u, err := url.Parse(c.TwilioAPIBaseURL); err != nil || u.Host == "" {
+				return errors.New("TWILIO_API_BASE_URL must be an http(s) URL")
+			}
+		}
+	default:
+		return errors.New("SMS_PROVIDER must be twilio or console")
+	}
+	if c.KeywordReplies != "service" && c.KeywordReplies != "carrier" {
+		return errors.New("KEYWORD_REPLIES must be service or carrier")
+	}
+	if c.SMSProvider == "console" && c.KeywordReplies == "carrier" {
+		return errors.New("KEYWORD_REPLIES=carrier needs SMS_PROVIDER=twilio: the console provider never answers keywords")
+	}
+	if c.LLMBaseURL != "" && c.LLMModel == "" {
+		return errors.New("LLM_BASE_URL needs LLM_MODEL")
+	}
+	if c.RedisKeyPrefix == "" || strings.ContainsAny(c.RedisKeyPrefix, "{} ") {
+		return errors.New("REDIS_KEY_PREFIX must be non-empty without braces or spaces")
+	}
+	return nil
+}
+
+// LogValue masks every secret so the config can be logged whole.
+func (c config) LogValue() slog.Value {
+	redis := "embedded"
+	if c.RedisURL != "" {
+		redis = maskURL(c.RedisURL)
+	}
+	return slog.GroupValue(
+		slog.Int("port", c.Port),
+		slog.String("redis", redis),
+		slog.String("public_base_url", c.PublicBaseURL),
+		slog.String("sms_provider", c.SMSProvider),
+		slog.String("twilio_account_sid", mask(c.TwilioAccountSID)),
+		slog.String("twilio_auth_token", mask(c.TwilioAuthToken)),
+		slog.String("twilio_api_base_url", c.TwilioAPIBaseURL),
+		slog.String("keyword_replies", c.KeywordReplies),
+		slog.String("admin_api_key", mask(c.AdminAPIKey)),
+		slog.Bool("llm_fallback", c.LLMBaseURL != ""),
+		slog.String("clinic_timezone", c.ClinicZone.String()),
+		slog.Bool("demo_data", c.DemoData),
+	)
+}
+
+func mask(s string) string {
+	if s == "" {
+		return ""
+	}
+	if len(s) <= 8 {
+		return "****"
+	}
+	return s[:4] + "****"
+}
+
+func maskURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "****"
+	}
+	if u.User != nil {
+		u.User = url.User("****")
+	}
+	return u.String()
+}
+
+func orDefault(v, def string) string {
+	if strings.TrimSpace(v) == "" {
+		return def
+	}
+	return strings.TrimSpace(v)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

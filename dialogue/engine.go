@@ -1,0 +1,723 @@
+// Package dialogue is the conversation core: it reads what a patient texted,
+// moves the conversation along one transition table and acts on the clinic's
+// calendar. It knows nothing of HTTP, Redis, Twilio or lingua: it talks to
+// them through the small interfaces in ports.go.
+package dialogue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"clinicsms/intents"
+	"clinicsms/locales"
+)
+
+// Engine drives every conversation.
+type Engine struct {
+	conv  Conversations
+	sched Schedule
+	send  Sender
+	read  Reader
+	texts Texts
+	cfg   Config
+	log   *slog.Logger
+}
+
+// NewEngine returns an engine over its dependencies.
+func NewEngine(conv Conversations, sched Schedule, send Sender, read Reader, texts Texts, cfg Config, log *slog.Logger) *Engine {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Engine{conv: conv, sched: sched, send: send, read: read, texts: texts, cfg: cfg.withDefaults(), log: log}
+}
+
+// Inbound is one text a patient sent.
+type Inbound struct {
+	SID  string // provider message id; a SID already on the thread is not processed again
+	From string // E.164
+	Body string
+	At   time.Time
+}
+
+// Sent is one text the engine sent (or would have, when opted out).
+type Sent struct {
+	Key  string
+	Lang string
+	Body string
+}
+
+// Outcome tells what a turn did; the chat CLI and tests show it.
+type Outcome struct {
+	Reading   intents.Reading
+	State     State
+	Replies   []Sent
+	Duplicate bool // the SID was already on the thread: nothing done
+}
+
+// event is what a reading means in the conversation's current state: an
+// intent label, or one of the state-specific answers below.
+type event string
+
+const (
+	evYes  event = "yes"  // a bare yes to a question we asked
+	evNo   event = "no"   // a bare no to a question we asked
+	evPick event = "pick" // a number choosing one of the offered slots
+	evAny  event = "*"    // any event without a row of its own
+)
+
+// action is one cell of the transition table.
+type action func(e *Engine, ctx context.Context, t *turn) error
+
+// table is the one place that says what each event does in each state.
+// Compliance keywords (STOP, START, HELP) are handled before it, in every state.
+var table = map[State]map[event]action{
+	Idle: {
+		event(intents.Confirm):    (*Engine).confirm,
+		event(intents.Cancel):     (*Engine).cancel,
+		event(intents.Reschedule): (*Engine).offerSlots,
+		event(intents.Waitlist):   (*Engine).joinWaitlist,
+		event(intents.Question):   escalateFor("question"),
+		event(intents.OptOut):     (*Engine).optOut,
+		event(intents.Help):       (*Engine).help,
+		event(intents.Other):      (*Engine).otherWhenIdle,
+	},
+	AwaitingReply: {
+		event(intents.Confirm):    (*Engine).confirm,
+		event(intents.Cancel):     (*Engine).cancel,
+		event(intents.Reschedule): (*Engine).offerSlots,
+		event(intents.Waitlist):   (*Engine).joinWaitlist,
+		event(intents.Question):   escalateFor("question"),
+		event(intents.OptOut):     (*Engine).optOut,
+		event(intents.Help):       (*Engine).help,
+		event(intents.Other):      (*Engine).misunderstood,
+	},
+	ConfirmCancel: {
+		evYes:                     (*Engine).cancelNow,
+		event(intents.Cancel):     (*Engine).cancelNow,
+		evNo:                      (*Engine).keep,
+		event(intents.Confirm):    (*Engine).keep,
+		event(intents.Reschedule): (*Engine).offerSlots,
+		event(intents.Waitlist):   (*Engine).joinWaitlist,
+		event(intents.Question):   escalateFor("question"),
+		event(intents.OptOut):     (*Engine).optOut,
+		event(intents.Help):       (*Engine).help,
+		event(intents.Other):      (*Engine).misunderstood,
+	},
+	ChoosingSlot: {
+		evPick:                    (*Engine).book,
+		event(intents.Reschedule): (*Engine).offerSlots,
+		event(intents.Cancel):     (*Engine).cancel,
+		event(intents.Confirm):    (*Engine).keepOffers,
+		event(intents.Waitlist):   (*Engine).joinWaitlist,
+		event(intents.Question):   escalateFor("question"),
+		event(intents.OptOut):     (*Engine).optOut,
+		event(intents.Help):       (*Engine).help,
+		event(intents.Other):      (*Engine).misunderstood,
+	},
+	WaitlistOffer: {
+		evYes:                     (*Engine).claim,
+		event(intents.Confirm):    (*Engine).claim,
+		evNo:                      (*Engine).declineOffer,
+		event(intents.Cancel):     (*Engine).cancel,
+		event(intents.Reschedule): (*Engine).offerSlots,
+		event(intents.Waitlist):   (*Engine).declineOffer,
+		event(intents.Question):   escalateFor("question"),
+		event(intents.OptOut):     (*Engine).optOut,
+		event(intents.Help):       (*Engine).help,
+		event(intents.Other):      (*Engine).misunderstood,
+	},
+	Escalated: {
+		// A person owns the chat: the bot records and stays quiet.
+		evAny: (*Engine).quiet,
+	},
+}
+
+// turn carries one inbound message through the table.
+type turn struct {
+	e        *Engine
+	conv     Conversation
+	patients []Patient
+	reading  intents.Reading
+	body     string
+	lang     string // reply language
+	event    event
+	pick     int
+	replies  []Sent
+	freed    []Slot // slots freed this turn, offered to the waitlist after unlock
+}
+
+// Receive handles one inbound text: records it with its reading, moves the
+// conversation and replies. The message is stored before anything acts on it.
+func (e *Engine) Receive(ctx context.Context, in Inbound) (Outcome, error) {
+	unlock, err := e.conv.Lock(ctx, in.From)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("lock conversation: %w", err)
+	}
+	out, freed, err := e.receiveLocked(ctx, in)
+	unlock()
+	if err != nil {
+		return out, err
+	}
+	for _, s := range freed {
+		if err := e.SlotFreed(ctx, s); err != nil {
+			e.log.Error("offer freed slot", "slot", s.ID, "err", err)
+		}
+	}
+	return out, nil
+}
+
+func (e *Engine) receiveLocked(ctx context.Context, in Inbound) (Outcome, []Slot, error) {
+	conv, err := e.conv.Conversation(ctx, in.From)
+	if err != nil {
+		return Outcome{}, nil, fmt.Errorf("load conversation: %w", err)
+	}
+	if in.SID != "" {
+		msgs, err := e.conv.Messages(ctx, in.From)
+		if err != nil {
+			return Outcome{}, nil, fmt.Errorf("load messages: %w", err)
+		}
+		for i := len(msgs) - 1; i >= 0 && i >= len(msgs)-50; i-- {
+			if msgs[i].Direction == In && msgs[i].SID == in.SID {
+				return Outcome{State: conv.State, Duplicate: true}, nil, nil
+			}
+		}
+	}
+	patients, err := e.sched.PatientsByPhone(ctx, in.From)
+	if err != nil {
+		return Outcome{}, nil, fmt.Errorf("patients by phone: %w", err)
+	}
+	known := conv.Language
+	for _, p := range patients {
+		if p.Language != "" {
+			known = p.Language
+			break
+		}
+	}
+	r := e.read.Read(in.Body, known)
+	at := in.At
+	if at.IsZero() {
+		at = e.cfg.Now()
+	}
+	msg := Message{SID: in.SID, Direction: In, Body: in.Body, At: at.UTC(), Lang: r.Lang, Intent: string(r.Intent), Confidence: r.Confidence}
+	if err := e.conv.AppendMessage(ctx, in.From, msg); err != nil {
+		return Outcome{}, nil, fmt.Errorf("store inbound: %w", err)
+	}
+
+	t := &turn{e: e, conv: conv, patients: patients, reading: r, body: in.Body}
+	if known == "" && r.Lang != "" {
+		t.conv.Language = r.Lang
+	} else if r.LangSure && r.Lang != "" && !hasPreference(patients) {
+		t.conv.Language = r.Lang
+	}
+	t.lang = replyLang(patients, t.conv.Language, r.Lang)
+
+	if err := e.step(ctx, t); err != nil {
+		return Outcome{Reading: r, State: t.conv.State, Replies: t.replies}, nil, err
+	}
+	t.conv.UpdatedAt = e.cfg.Now().UTC()
+	if err := e.conv.SaveConversation(ctx, t.conv); err != nil {
+		return Outcome{Reading: r, State: t.conv.State, Replies: t.replies}, nil, fmt.Errorf("save conversation: %w", err)
+	}
+	return Outcome{Reading: r, State: t.conv.State, Replies: t.replies}, t.freed, nil
+}
+
+// step applies compliance keywords, then the transition table.
+func (e *Engine) step(ctx context.Context, t *turn) error {
+	switch t.reading.Keyword {
+	case intents.KeywordStop:
+		return e.optOut(ctx, t)
+	case intents.KeywordStart:
+		return e.optIn(ctx, t)
+	case intents.KeywordHelp:
+		return e.help(ctx, t)
+	}
+	if t.conv.OptedOut {
+		if intents.IsBareYes(t.body) {
+			return e.optIn(ctx, t)
+		}
+		if t.reading.Intent == intents.OptOut {
+			return nil // already out; one confirmation was enough
+		}
+		// Opted out: no automated replies. The message is on record and
+		// reaches staff through the inbox only if escalated.
+		return nil
+	}
+	if len(t.patients) == 0 {
+		if t.conv.Escalated {
+			return nil
+		}
+		return e.escalate(ctx, t, "unknown_number")
+	}
+	t.event = e.eventOf(t)
+	row := table[t.conv.State]
+	if row == nil {
+		row = table[Idle]
+	}
+	act, ok := row[t.event]
+	if !ok {
+		act = row[evAny]
+	}
+	if act == nil {
+		act = (*Engine).misunderstood
+	}
+	return act(e, ctx, t)
+}
+
+// eventOf turns the reading into the event the current state understands.
+func (e *Engine) eventOf(t *turn) event {
+	switch t.conv.State {
+	case ConfirmCancel, WaitlistOffer:
+		if intents.IsBareYes(t.body) {
+			return evYes
+		}
+		if intents.IsBareNo(t.body) {
+			return evNo
+		}
+	case ChoosingSlot:
+		if n, ok := pickNumber(t.body); ok && n >= 1 && n <= len(t.conv.Offers) {
+			t.pick = n
+			return evPick
+		}
+	}
+	if !t.reading.Sure && t.reading.Intent != intents.Other {
+		// Unsure readings never act: a destructive action asks first, the
+		// rest count as a misunderstanding.
+		if t.reading.Intent == intents.Cancel {
+			return event(intents.Cancel)
+		}
+		return event(intents.Other)
+	}
+	return event(t.reading.Intent)
+}
+
+// pickNumber reads "2", "2.", "#2", "option 2", "２", "٢" as 2: one decimal
+// digit in a short text.
+func pickNumber(body string) (int, bool) {
+	n, digits, letters := 0, 0, 0
+	for _, r := range body {
+		switch {
+		case unicode.IsDigit(r):
+			digits++
+			n = digitValue(r)
+		case unicode.IsLetter(r):
+			letters++
+		}
+	}
+	if digits != 1 || n < 0 || letters > 12 {
+		return 0, false
+	}
+	return n, true
+}
+
+// digitValue returns the value of a decimal digit in the scripts patients use.
+func digitValue(r rune) int {
+	for _, zero := range []rune{'0', '０', '٠', '۰', '०', '০', '੦', '૦', '๐'} {
+		if r >= zero && r <= zero+9 {
+			return int(r - zero)
+		}
+	}
+	return -1
+}
+
+// hasPreference reports whether any patient on the number has a known language.
+func hasPreference(ps []Patient) bool {
+	for _, p := range ps {
+		if p.Language != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// replyLang picks the language to answer in: known preference, then the
+// conversation's language, then what was detected, then the default.
+func replyLang(ps []Patient, convLang, detected string) string {
+	for _, p := range ps {
+		if p.Language != "" && locales.IsSupported(p.Language) {
+			return p.Language
+		}
+	}
+	if convLang != "" && locales.IsSupported(convLang) {
+		return convLang
+	}
+	if detected != "" && locales.IsSupported(detected) {
+		return detected
+	}
+	return locales.Default
+}
+
+// focus returns the appointment the conversation is about: the one in focus
+// if still active, otherwise the next active future appointment of the
+// number's patients.
+func (e *Engine) focus(ctx context.Context, t *turn) (Appointment, bool, error) {
+	if t.conv.AppointmentID != "" {
+		a, err := e.sched.Appointment(ctx, t.conv.AppointmentID)
+		if err == nil && a.Active() {
+			return a, true, nil
+		}
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return Appointment{}, false, err
+		}
+	}
+	now := e.cfg.Now()
+	var next []Appointment
+	for _, p := range t.patients {
+		as, err := e.sched.AppointmentsByPatient(ctx, p.ID)
+		if err != nil {
+			return Appointment{}, false, err
+		}
+		for _, a := range as {
+			if a.Active() && a.Start.After(now) {
+				next = append(next, a)
+			}
+		}
+	}
+	if len(next) == 0 {
+		return Appointment{}, false, nil
+	}
+	sort.Slice(next, func(i, j int) bool { return next[i].Start.Before(next[j].Start) })
+	t.conv.AppointmentID = next[0].ID
+	return next[0], true, nil
+}
+
+// withAppointment runs f on the appointment in focus, or tells the patient
+// none was found and hands over to a person.
+func (e *Engine) withAppointment(ctx context.Context, t *turn, f func(Appointment) error) error {
+	a, ok, err := e.focus(ctx, t)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return e.escalateWith(ctx, t, "no_appointment", locales.NoAppointment)
+	}
+	return f(a)
+}
+
+func (e *Engine) when(a Appointment, lang string) string {
+	return e.texts.When(lang, a.Start.In(e.cfg.Clinic.ZoneOf(a.Location)))
+}
+
+func (e *Engine) whenSlot(s Slot, lang string) string {
+	return e.texts.When(lang, s.Start.In(e.cfg.Clinic.ZoneOf(s.Location)))
+}
+
+func (e *Engine) confirm(ctx context.Context, t *turn) error {
+	return e.withAppointment(ctx, t, func(a Appointment) error {
+		a, err := e.sched.Confirm(ctx, a.ID)
+		if err != nil {
+			return fmt.Errorf("confirm: %w", err)
+		}
+		t.conv.State, t.conv.Misunderstood = Idle, 0
+		return e.reply(ctx, t, locales.ConfirmDone, map[string]any{"When": e.when(a, t.lang)})
+	})
+}
+
+// cancel cancels on a sure reading and asks first on an unsure one.
+func (e *Engine) cancel(ctx context.Context, t *turn) error {
+	if t.reading.Confidence < e.cfg.CancelConfidence {
+		return e.withAppointment(ctx, t, func(a Appointment) error {
+			t.conv.State, t.conv.AppointmentID = ConfirmCancel, a.ID
+			return e.reply(ctx, t, locales.CancelAsk, map[string]any{"When": e.when(a, t.lang)})
+		})
+	}
+	return e.cancelNow(ctx, t)
+}
+
+func (e *Engine) cancelNow(ctx context.Context, t *turn) error {
+	return e.withAppointment(ctx, t, func(a Appointment) error {
+		cancelled, freed, err := e.sched.Cancel(ctx, a.ID)
+		if err != nil {
+			return fmt.Errorf("cancel: %w", err)
+		}
+		t.freed = append(t.freed, freed)
+		t.conv.State, t.conv.Misunderstood, t.conv.Offers = Idle, 0, nil
+		return e.reply(ctx, t, locales.CancelDone, map[string]any{"When": e.when(cancelled, t.lang)})
+	})
+}
+
+func (e *Engine) keep(ctx context.Context, t *turn) error {
+	return e.withAppointment(ctx, t, func(a Appointment) error {
+		t.conv.State, t.conv.Misunderstood = Idle, 0
+		return e.reply(ctx, t, locales.CancelKept, map[string]any{"When": e.when(a, t.lang)})
+	})
+}
+
+// offerSlots offers up to 3 open slots of the same provider and type.
+func (e *Engine) offerSlots(ctx context.Context, t *turn) error {
+	return e.withAppointment(ctx, t, func(a Appointment) error {
+		slots, err := e.sched.OpenSlots(ctx, a.Provider, a.Type, e.cfg.Now(), 3)
+		if err != nil {
+			return fmt.Errorf("open slots: %w", err)
+		}
+		return e.sendOffers(ctx, t, a, slots)
+	})
+}
+
+func (e *Engine) sendOffers(ctx context.Context, t *turn, a Appointment, slots []Slot) error {
+	t.conv.Misunderstood = 0
+	if len(slots) == 0 {
+		t.conv.State, t.conv.Offers = Idle, nil
+		return e.reply(ctx, t, locales.RescheduleNone, nil)
+	}
+	var lines []string
+	t.conv.Offers = t.conv.Offers[:0]
+	for i, s := range slots {
+		lines = append(lines, strconv.Itoa(i+1)+") "+e.whenSlot(s, t.lang))
+		t.conv.Offers = append(t.conv.Offers, s.ID)
+	}
+	t.conv.State, t.conv.AppointmentID = ChoosingSlot, a.ID
+	return e.reply(ctx, t, locales.RescheduleOffer, map[string]any{"Options": strings.Join(lines, "\n"), "Count": len(slots)})
+}
+
+// keepOffers answers a "yes/ok" while choosing: the offers stand, pick one.
+func (e *Engine) keepOffers(ctx context.Context, t *turn) error {
+	return e.reply(ctx, t, locales.ReschedulePick, map[string]any{"Count": len(t.conv.Offers)})
+}
+
+// book moves the appointment into the picked slot atomically.
+func (e *Engine) book(ctx context.Context, t *turn) error {
+	return e.withAppointment(ctx, t, func(a Appointment) error {
+		slotID := t.conv.Offers[t.pick-1]
+		moved, freed, err := e.sched.Move(ctx, a.ID, slotID, e.cfg.NewID())
+		if errors.Is(err, ErrSlotTaken) {
+			if err := e.reply(ctx, t, locales.RescheduleTaken, nil); err != nil {
+				return err
+			}
+			return e.offerSlots(ctx, t)
+		}
+		if err != nil {
+			return fmt.Errorf("book: %w", err)
+		}
+		t.freed = append(t.freed, freed)
+		t.conv.State, t.conv.Offers, t.conv.AppointmentID = Idle, nil, moved.ID
+		return e.reply(ctx, t, locales.RescheduleDone, map[string]any{"When": e.when(moved, t.lang)})
+	})
+}
+
+func (e *Engine) joinWaitlist(ctx context.Context, t *turn) error {
+	return e.withAppointment(ctx, t, func(a Appointment) error {
+		if err := e.sched.JoinWaitlist(ctx, a.ID, e.cfg.Now()); err != nil {
+			return fmt.Errorf("join waitlist: %w", err)
+		}
+		t.conv.State, t.conv.Misunderstood, t.conv.Offers, t.conv.OfferSlotID = Idle, 0, nil, ""
+		return e.reply(ctx, t, locales.WaitlistJoined, map[string]any{"When": e.when(a, t.lang)})
+	})
+}
+
+// claim takes the offered waitlist slot; exactly one patient wins it.
+func (e *Engine) claim(ctx context.Context, t *turn) error {
+	slotID := t.conv.OfferSlotID
+	t.conv.State, t.conv.OfferSlotID, t.conv.Misunderstood = Idle, "", 0
+	moved, freed, err := e.sched.Move(ctx, t.conv.AppointmentID, slotID, e.cfg.NewID())
+	if errors.Is(err, ErrSlotTaken) || errors.Is(err, ErrConflict) || errors.Is(err, ErrNotFound) {
+		return e.reply(ctx, t, locales.WaitlistTaken, nil)
+	}
+	if err != nil {
+		return fmt.Errorf("claim slot: %w", err)
+	}
+	t.freed = append(t.freed, freed)
+	t.conv.AppointmentID = moved.ID
+	return e.reply(ctx, t, locales.WaitlistClaimed, map[string]any{"When": e.when(moved, t.lang)})
+}
+
+// declineOffer keeps the patient on the waitlist with the current visit.
+func (e *Engine) declineOffer(ctx context.Context, t *turn) error {
+	t.conv.State, t.conv.OfferSlotID = Idle, ""
+	return e.withAppointment(ctx, t, func(a Appointment) error {
+		return e.reply(ctx, t, locales.WaitlistJoined, map[string]any{"When": e.when(a, t.lang)})
+	})
+}
+
+func (e *Engine) help(ctx context.Context, t *turn) error {
+	if t.reading.Keyword == intents.KeywordHelp && e.carrierAnswers(t) {
+		return nil
+	}
+	return e.reply(ctx, t, locales.HelpInfo, map[string]any{"Count": e.cfg.MessagesPerAppointment})
+}
+
+// optOut records the opt-out for the number and sends one confirmation. A
+// bare CANCEL also opens a staff task on the next appointment, and the
+// confirmation says how to cancel the visit.
+func (e *Engine) optOut(ctx context.Context, t *turn) error {
+	wasOut := t.conv.OptedOut
+	t.conv.OptedOut = true
+	t.conv.State, t.conv.Offers, t.conv.OfferSlotID, t.conv.Misunderstood = Idle, nil, "", 0
+	if t.conv.Escalated {
+		t.conv.State = Escalated
+	}
+	bareCancel := t.reading.Keyword == intents.KeywordStop && isBareCancel(t.body)
+	if bareCancel && len(t.patients) > 0 {
+		a, ok, err := e.focus(ctx, t)
+		if err != nil {
+			return err
+		}
+		task := Task{ID: RandomID("task-")(), Phone: t.conv.Phone, Kind: "cancel_keyword",
+			Note: "texted CANCEL: call to cancel or keep", At: e.cfg.Now().UTC()}
+		if ok {
+			task.AppointmentID = a.ID
+		}
+		if err := e.conv.OpenTask(ctx, task); err != nil {
+			return fmt.Errorf("open task: %w", err)
+		}
+		if wasOut || e.carrierAnswers(t) {
+			return nil
+		}
+		when := ""
+		if ok {
+			when = e.when(a, t.lang)
+		}
+		return e.reply(ctx, t, locales.OptOutCancelWord, map[string]any{"When": when, "ClinicPhone": e.cfg.Clinic.Phone})
+	}
+	if wasOut || (t.reading.Keyword == intents.KeywordStop && e.carrierAnswers(t)) {
+		return nil
+	}
+	return e.reply(ctx, t, locales.OptOutDone, nil)
+}
+
+func (e *Engine) optIn(ctx context.Context, t *turn) error {
+	wasOut := t.conv.OptedOut
+	t.conv.OptedOut = false
+	if !wasOut && t.reading.Keyword != intents.KeywordStart {
+		return nil
+	}
+	if t.reading.Keyword == intents.KeywordStart && e.carrierAnswers(t) {
+		return nil
+	}
+	return e.reply(ctx, t, locales.OptInDone, nil)
+}
+
+// carrierAnswers reports whether the SMS provider already answered this
+// keyword itself (Twilio Advanced Opt-Out answers the English ones).
+func (e *Engine) carrierAnswers(t *turn) bool {
+	if !e.cfg.CarrierAnswersKeywords {
+		return false
+	}
+	switch strings.ToUpper(strings.Trim(strings.TrimSpace(t.body), ".!?,;:")) {
+	case "STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT",
+		"START", "UNSTOP", "YES", "HELP", "INFO":
+		return true
+	}
+	return false
+}
+
+func isBareCancel(body string) bool {
+	return strings.EqualFold(strings.Trim(strings.TrimSpace(body), ".!?,;: "), "cancel")
+}
+
+// otherWhenIdle stays quiet on a sure "other" (thanks, ok bye) when nothing
+// is pending, and treats an unsure one as a misunderstanding.
+func (e *Engine) otherWhenIdle(ctx context.Context, t *turn) error {
+	if t.reading.Sure {
+		return nil
+	}
+	return e.misunderstood(ctx, t)
+}
+
+// misunderstood asks once, then hands over to a person.
+func (e *Engine) misunderstood(ctx context.Context, t *turn) error {
+	t.conv.Misunderstood++
+	if t.conv.Misunderstood >= 2 {
+		return e.escalate(ctx, t, "misunderstood")
+	}
+	if t.conv.State == ChoosingSlot {
+		return e.reply(ctx, t, locales.ReschedulePick, map[string]any{"Count": len(t.conv.Offers)})
+	}
+	return e.reply(ctx, t, locales.Clarify, nil)
+}
+
+func escalateFor(reason string) action {
+	return func(e *Engine, ctx context.Context, t *turn) error { return e.escalate(ctx, t, reason) }
+}
+
+func (e *Engine) escalate(ctx context.Context, t *turn, reason string) error {
+	return e.escalateWith(ctx, t, reason, locales.Handoff)
+}
+
+// escalateWith hands the conversation to staff and tells the patient once.
+func (e *Engine) escalateWith(ctx context.Context, t *turn, reason, key string) error {
+	t.conv.State, t.conv.Escalated, t.conv.EscalationReason = Escalated, true, reason
+	t.conv.Offers, t.conv.OfferSlotID, t.conv.Misunderstood = nil, "", 0
+	return e.reply(ctx, t, key, nil)
+}
+
+func (e *Engine) quiet(ctx context.Context, t *turn) error { return nil }
+
+// Resolve hands an escalated conversation back to the bot, which stays
+// quiet until the patient writes again.
+func (e *Engine) Resolve(ctx context.Context, phone string) error {
+	unlock, err := e.conv.Lock(ctx, phone)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	c, err := e.conv.Conversation(ctx, phone)
+	if err != nil {
+		return err
+	}
+	c.State, c.Escalated, c.EscalationReason, c.Misunderstood = Idle, false, "", 0
+	c.UpdatedAt = e.cfg.Now().UTC()
+	return e.conv.SaveConversation(ctx, c)
+}
+
+// reply sends a text in the turn's language and records it on the thread.
+func (e *Engine) reply(ctx context.Context, t *turn, key string, data map[string]any) error {
+	s, err := e.deliver(ctx, &t.conv, t.lang, key, data)
+	if s.Body != "" {
+		t.replies = append(t.replies, s)
+	}
+	return err
+}
+
+// deliver renders and sends key to the conversation's phone, records the
+// outbound message, and marks the number opted out when the carrier says so.
+// Only compliance texts reach an opted-out number.
+func (e *Engine) deliver(ctx context.Context, c *Conversation, lang, key string, data map[string]any) (Sent, error) {
+	if data == nil {
+		data = map[string]any{}
+	}
+	if _, ok := data["Clinic"]; !ok {
+		data["Clinic"] = e.cfg.Clinic.Name
+	}
+	if _, ok := data["ClinicPhone"]; !ok {
+		data["ClinicPhone"] = e.cfg.Clinic.Phone
+	}
+	body := e.texts.Text(lang, key, data)
+	s := Sent{Key: key, Lang: lang, Body: body}
+	if c.OptedOut && !complianceKey(key) {
+		return Sent{}, nil
+	}
+	m := Message{Direction: Out, Body: body, At: e.cfg.Now().UTC(), Lang: lang, Key: key, Status: "sent"}
+	sid, err := e.send.Send(ctx, c.Phone, body)
+	switch {
+	case errors.Is(err, ErrOptedOut):
+		c.OptedOut = true
+		m.Status = "undelivered_opted_out"
+	case err != nil:
+		m.Status = "failed"
+		e.log.Warn("send failed", "key", key, "err", err)
+	default:
+		m.SID = sid
+	}
+	if aerr := e.conv.AppendMessage(ctx, c.Phone, m); aerr != nil {
+		return s, fmt.Errorf("store outbound: %w", aerr)
+	}
+	if err != nil && !errors.Is(err, ErrOptedOut) {
+		return s, nil // recorded as failed; the turn itself succeeded
+	}
+	return s, nil
+}
+
+func complianceKey(key string) bool {
+	switch key {
+	case locales.OptOutDone, locales.OptOutCancelWord, locales.OptInDone, locales.HelpInfo:
+		return true
+	}
+	return false
+}

@@ -1,0 +1,168 @@
+package dialogue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"clinicsms/locales"
+)
+
+// ErrNothingToSend is returned when an outreach has no one to reach (for
+// example, a reminder for a cancelled appointment).
+var ErrNothingToSend = errors.New("nothing to send")
+
+// SendReminder texts the appointment's patient a reminder now and waits for
+// the reply. Opted-out numbers get nothing (ErrOptedOut).
+func (e *Engine) SendReminder(ctx context.Context, apptID string) (Sent, error) {
+	a, err := e.sched.Appointment(ctx, apptID)
+	if err != nil {
+		return Sent{}, err
+	}
+	if !a.Active() {
+		return Sent{}, fmt.Errorf("appointment is %s: %w", a.Status, ErrNothingToSend)
+	}
+	p, err := e.sched.Patient(ctx, a.PatientID)
+	if err != nil {
+		return Sent{}, err
+	}
+	unlock, err := e.conv.Lock(ctx, p.Phone)
+	if err != nil {
+		return Sent{}, fmt.Errorf("lock conversation: %w", err)
+	}
+	defer unlock()
+	c, err := e.conv.Conversation(ctx, p.Phone)
+	if err != nil {
+		return Sent{}, err
+	}
+	if c.OptedOut {
+		return Sent{}, ErrOptedOut
+	}
+	lang := replyLang([]Patient{p}, c.Language, "")
+	s, err := e.deliver(ctx, &c, lang, locales.Reminder, map[string]any{
+		"Name": firstName(p.Name), "Type": a.Type, "Provider": a.Provider, "When": e.when(a, lang),
+	})
+	if err != nil {
+		return s, err
+	}
+	if c.State != Escalated {
+		c.State, c.AppointmentID, c.Misunderstood, c.Offers, c.OfferSlotID = AwaitingReply, a.ID, 0, nil, ""
+	}
+	c.UpdatedAt = e.cfg.Now().UTC()
+	if err := e.conv.SaveConversation(ctx, c); err != nil {
+		return s, err
+	}
+	if c.OptedOut {
+		return s, ErrOptedOut
+	}
+	return s, nil
+}
+
+// CancelByClinic cancels an appointment from the clinic's side, tells the
+// patient and offers the freed slot to the waitlist.
+func (e *Engine) CancelByClinic(ctx context.Context, apptID string) (Appointment, error) {
+	a, freed, err := e.sched.Cancel(ctx, apptID)
+	if err != nil {
+		return Appointment{}, err
+	}
+	if p, err := e.sched.Patient(ctx, a.PatientID); err == nil {
+		if err := e.notify(ctx, p, a, locales.ClinicCancelled); err != nil {
+			e.log.Warn("notify clinic cancel", "appointment", a.ID, "err", err)
+		}
+	}
+	if err := e.SlotFreed(ctx, freed); err != nil {
+		e.log.Error("offer freed slot", "slot", freed.ID, "err", err)
+	}
+	return a, nil
+}
+
+func (e *Engine) notify(ctx context.Context, p Patient, a Appointment, key string) error {
+	unlock, err := e.conv.Lock(ctx, p.Phone)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	c, err := e.conv.Conversation(ctx, p.Phone)
+	if err != nil {
+		return err
+	}
+	lang := replyLang([]Patient{p}, c.Language, "")
+	if _, err := e.deliver(ctx, &c, lang, key, map[string]any{"When": e.when(a, lang)}); err != nil {
+		return err
+	}
+	if c.AppointmentID == a.ID && c.State != Escalated {
+		c.State, c.Offers = Idle, nil
+	}
+	c.UpdatedAt = e.cfg.Now().UTC()
+	return e.conv.SaveConversation(ctx, c)
+}
+
+// SlotFreed offers a freed slot to the best-placed waiting patients (same
+// provider, type and location, whose appointment is later), a batch at a
+// time. The first YES wins it (Schedule.Move decides atomically).
+func (e *Engine) SlotFreed(ctx context.Context, s Slot) error {
+	if !s.Start.After(e.cfg.Now()) {
+		return nil
+	}
+	entries, err := e.sched.WaitlistFor(ctx, s)
+	if err != nil {
+		return fmt.Errorf("waitlist for slot: %w", err)
+	}
+	offered := 0
+	for _, w := range entries {
+		if offered >= e.cfg.WaitlistBatch {
+			break
+		}
+		p, err := e.sched.Patient(ctx, w.PatientID)
+		if err != nil {
+			continue
+		}
+		ok, err := e.offer(ctx, p, w, s)
+		if err != nil {
+			e.log.Warn("waitlist offer", "slot", s.ID, "err", err)
+			continue
+		}
+		if ok {
+			offered++
+		}
+	}
+	return nil
+}
+
+func (e *Engine) offer(ctx context.Context, p Patient, w WaitlistEntry, s Slot) (bool, error) {
+	unlock, err := e.conv.Lock(ctx, p.Phone)
+	if err != nil {
+		return false, err
+	}
+	defer unlock()
+	c, err := e.conv.Conversation(ctx, p.Phone)
+	if err != nil {
+		return false, err
+	}
+	// Busy or unreachable conversations are skipped: an escalated chat
+	// belongs to a person, an open question must not be overwritten.
+	if c.OptedOut || c.State == Escalated || c.State == ConfirmCancel || c.State == ChoosingSlot {
+		return false, nil
+	}
+	lang := replyLang([]Patient{p}, c.Language, "")
+	if _, err := e.deliver(ctx, &c, lang, locales.WaitlistOffer, map[string]any{
+		"When": e.whenSlot(s, lang), "Provider": s.Provider,
+	}); err != nil {
+		return false, err
+	}
+	c.State, c.OfferSlotID, c.AppointmentID, c.Misunderstood = WaitlistOffer, s.ID, w.AppointmentID, 0
+	c.UpdatedAt = e.cfg.Now().UTC()
+	if err := e.conv.SaveConversation(ctx, c); err != nil {
+		return false, err
+	}
+	return !c.OptedOut, nil
+}
+
+func firstName(name string) string {
+	for i, r := range name {
+		if r == ' ' {
+			return name[:i]
+		}
+	}
+	return name
+}
