@@ -1,0 +1,43 @@
+package intents
+
+import (
+	"sync"
+	"testing"
+
+	"clinicsms/corpus"
+	"clinicsms/locales"
+)
+
+// The model and lingua are built once per test process: lingua alone costs
+// ~2 s and several hundred MB.
+var (
+	fixtureOnce   sync.Once
+	fixtureModel  *Model
+	fixtureLingua *LinguaDetector
+	fixtureErr    error
+)
+
+func fixtures(tb testing.TB) (*Model, *LinguaDetector) {
+	tb.Helper()
+	fixtureOnce.Do(func() {
+		ex, err := corpus.Train()
+		if err != nil {
+			fixtureErr = err
+			return
+		}
+		fixtureModel, fixtureErr = Train(ex, TrainOptions{})
+		if fixtureErr != nil {
+			return
+		}
+		fixtureLingua, fixtureErr = NewLingua(locales.Supported, false)
+	})
+	if fixtureErr != nil {
+		tb.Fatalf("build fixtures: %v", fixtureErr)
+	}
+	return fixtureModel, fixtureLingua
+}
+
+func testReader(tb testing.TB) *Reader {
+	m, d := fixtures(tb)
+	return New(d, m, Options{})
+}

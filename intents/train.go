@@ -1,0 +1,200 @@
+package intents
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sort"
+
+	"clinicsms/corpus"
+)
+
+// TrainOptions tunes Train. Zero fields take the defaults shown.
+type TrainOptions struct {
+	Bits         uint    // feature table size 2^Bits (19)
+	Epochs       int     // passes over the data (30)
+	LearningRate float64 // AdaGrad step (0.5)
+	L2           float64 // weight decay on touched weights (1e-6)
+	Seed         uint64  // shuffling seed (1)
+	// HoldOut is the share of training examples set aside to fit the
+	// softmax temperature before the final model trains on all of them
+	// (0.1). Negative turns calibration off (temperature 1).
+	HoldOut float64
+}
+
+func (o TrainOptions) withDefaults() TrainOptions {
+	if o.Bits == 0 {
+		o.Bits = 19
+	}
+	if o.Epochs == 0 {
+		o.Epochs = 30
+	}
+	if o.LearningRate == 0 {
+		o.LearningRate = 0.5
+	}
+	if o.L2 == 0 {
+		o.L2 = 1e-6
+	}
+	if o.Seed == 0 {
+		o.Seed = 1
+	}
+	if o.HoldOut == 0 {
+		o.HoldOut = 0.1
+	}
+	return o
+}
+
+// labelled is an example with its label as an index into Labels.
+type labelled struct {
+	text, lang string
+	label      int
+}
+
+// vectorised is a labelled example turned into features.
+type vectorised struct {
+	fs    []feature
+	label int
+}
+
+// Train fits a Model on ex, deterministically: the same examples and
+// options give the same model. It fails on an empty set or an unknown
+// intent label.
+func Train(ex []corpus.Example, opts TrainOptions) (*Model, error) {
+	opts = opts.withDefaults()
+	if opts.Bits < 10 || opts.Bits > 26 {
+		return nil, fmt.Errorf("train: bits %d out of range 10..26", opts.Bits)
+	}
+	if len(ex) == 0 {
+		return nil, errors.New("train: no examples")
+	}
+	index := make(map[Label]int, len(Labels))
+	for i, l := range Labels {
+		index[l] = i
+	}
+	data := make([]labelled, 0, len(ex))
+	for i, e := range ex {
+		k, ok := index[Label(e.Intent)]
+		if !ok {
+			return nil, fmt.Errorf("train: example %d: unknown intent %q", i, e.Intent)
+		}
+		data = append(data, labelled{text: e.Text, lang: e.Lang, label: k})
+	}
+	x := extractor{bits: opts.Bits}
+	vec := make([]vectorised, len(data))
+	for i, d := range data {
+		vec[i] = vectorised{fs: x.features(d.text), label: d.label}
+	}
+
+	temp := 1.0
+	if opts.HoldOut > 0 {
+		var fit, held []vectorised
+		for i, d := range data {
+			if heldOut(d, opts.HoldOut) {
+				held = append(held, vec[i])
+			} else {
+				fit = append(fit, vec[i])
+			}
+		}
+		if len(held) > 0 && len(fit) > 0 {
+			m := fitWeights(x, fit, opts)
+			temp = fitTemperature(m, held)
+		}
+	}
+	m := fitWeights(x, vec, opts)
+	m.temp = temp
+	m.lang = trainLangModel(data)
+	return m, nil
+}
+
+// heldOut picks an example for the calibration slice by a hash of its
+// text, so the choice does not depend on file order.
+func heldOut(d labelled, share float64) bool {
+	h := fnv64(d.lang+"\x00", d.text)
+	return float64(h%10000) < share*10000
+}
+
+// fitWeights runs AdaGrad on the multinomial logistic loss with L2 on the
+// weights each example touches, visiting examples in a seeded order.
+func fitWeights(x extractor, data []vectorised, opts TrainOptions) *Model {
+	K := len(Labels)
+	dim := 1 << x.bits
+	m := &Model{x: x, w: make([]float32, dim*K), b: make([]float32, K), temp: 1}
+	g2 := make([]float32, dim*K) // AdaGrad accumulators
+	gb := make([]float64, K)
+	order := make([]int, len(data))
+	for i := range order {
+		order[i] = i
+	}
+	rng := rand.New(rand.NewPCG(opts.Seed, 0x9e3779b97f4a7c15))
+	lr := float32(opts.LearningRate)
+	l2 := float32(opts.L2)
+	const eps = 1e-8
+	p := make([]float64, K)
+	for epoch := 0; epoch < opts.Epochs; epoch++ {
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		for _, i := range order {
+			d := data[i]
+			m.scores(d.fs, p)
+			softmax(p, 1)
+			p[d.label]--
+			for k := 0; k < K; k++ {
+				g := p[k]
+				gb[k] += g * g
+				m.b[k] -= float32(opts.LearningRate * g / math.Sqrt(gb[k]+eps))
+			}
+			for _, f := range d.fs {
+				base := int(f.idx) * K
+				for k := 0; k < K; k++ {
+					j := base + k
+					g := float32(p[k])*f.val + l2*m.w[j]
+					g2[j] += g * g
+					m.w[j] -= lr * g / float32(math.Sqrt(float64(g2[j])+eps))
+				}
+			}
+		}
+	}
+	return m
+}
+
+// fitTemperature picks the softmax temperature minimising the negative
+// log-likelihood of the held-out examples (a grid, then a finer grid).
+func fitTemperature(m *Model, held []vectorised) float64 {
+	scores := make([][]float64, len(held))
+	for i, h := range held {
+		scores[i] = m.scores(h.fs, nil)
+	}
+	nll := func(t float64) float64 {
+		var sum float64
+		p := make([]float64, len(Labels))
+		for i, h := range held {
+			copy(p, scores[i])
+			softmax(p, t)
+			sum -= math.Log(math.Max(p[h.label], 1e-12))
+		}
+		return sum
+	}
+	best, bestLoss := 1.0, math.Inf(1)
+	for t := 0.25; t <= 8; t *= 1.1 {
+		if l := nll(t); l < bestLoss {
+			best, bestLoss = t, l
+		}
+	}
+	lo, hi := best/1.1, best*1.1
+	for t := lo; t <= hi; t += (hi - lo) / 40 {
+		if l := nll(t); l < bestLoss {
+			best, bestLoss = t, l
+		}
+	}
+	return best
+}
+
+// sortScores orders language scores best first, ties by code.
+func sortScores(s []LangScore) {
+	sort.Slice(s, func(i, j int) bool {
+		if s[i].Score != s[j].Score {
+			return s[i].Score > s[j].Score
+		}
+		return s[i].Lang < s[j].Lang
+	})
+}
