@@ -97,13 +97,18 @@ func (s *Store) Conversations(ctx context.Context) ([]dialogue.Conversation, err
 // AppendMessage adds m to the end of the phone's thread. An outbound
 // message with a provider sid is indexed so UpdateMessageStatus finds it.
 func (s *Store) AppendMessage(ctx context.Context, phone string, m dialogue.Message) error {
-	if err := s.rdb.SAdd(ctx, s.convIndexKey(), phone).Err(); err != nil {
-		return fmt.Errorf("append message: %w", err)
-	}
-	n, err := s.rdb.RPush(ctx, s.msgsKey(phone), encode(m)).Result()
+	// One round trip; the cluster client splits it by slot. The index
+	// is queued first (see SaveConversation).
+	var push *redis.IntCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.SAdd(ctx, s.convIndexKey(), phone)
+		push = p.RPush(ctx, s.msgsKey(phone), encode(m))
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("append message: %w", err)
 	}
+	n := push.Val()
 	if m.Direction != dialogue.Out || m.SID == "" {
 		return nil
 	}

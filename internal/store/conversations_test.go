@@ -218,8 +218,26 @@ func TestClaimInbound(t *testing.T) {
 			t.Errorf("%s: ClaimInbound = %v, %v; want %v", step.name, got, err, step.want)
 		}
 	}
-	if got, _ := s.ClaimInbound(ctx, "SMother"); got != InboundNew {
-		t.Errorf("ClaimInbound(SMother) = %v, want new", got)
+	// A failed attempt releases its claim: the retry is new; a finished
+	// sid cannot be released.
+	for _, step := range []struct {
+		call string
+		do   func() error
+		want InboundState
+	}{
+		{"ClaimInbound(SMother)", nil, InboundNew},
+		{"ReleaseInbound(SMother)", func() error { return s.ReleaseInbound(ctx, "SMother") }, InboundNew},
+		{"FinishInbound(SMother)", func() error { return s.FinishInbound(ctx, "SMother") }, InboundDone},
+		{"ReleaseInbound(finished SMother)", func() error { return s.ReleaseInbound(ctx, "SMother") }, InboundDone},
+	} {
+		if step.do != nil {
+			if err := step.do(); err != nil {
+				t.Fatalf("%s: %v", step.call, err)
+			}
+		}
+		if got, err := s.ClaimInbound(ctx, "SMother"); err != nil || got != step.want {
+			t.Errorf("after %s, ClaimInbound(SMother) = %v, %v; want %v", step.call, got, err, step.want)
+		}
 	}
 }
 

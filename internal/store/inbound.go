@@ -62,7 +62,8 @@ return 3
 // FinishInbound within 30 s can be taken over once (InboundPending) by
 // the next caller; while it is younger, callers get InboundDone: a retry
 // arriving during processing is answered without processing it again.
-// Marks expire after 7 days.
+// Call FinishInbound when done, or ReleaseInbound when processing failed
+// and the provider should retry. Marks expire after 7 days.
 func (s *Store) ClaimInbound(ctx context.Context, sid string) (InboundState, error) {
 	n, err := claimScript.Run(ctx, s.rdb, []string{s.inboundKey(sid)},
 		s.now().UnixMilli(), s.inboundStale.Milliseconds(), inboundTTL.Milliseconds()).Int()
@@ -76,6 +77,25 @@ func (s *Store) ClaimInbound(ctx context.Context, sid string) (InboundState, err
 func (s *Store) FinishInbound(ctx context.Context, sid string) error {
 	if err := s.rdb.Set(ctx, s.inboundKey(sid), "done", inboundTTL).Err(); err != nil {
 		return fmt.Errorf("finish inbound: %w", err)
+	}
+	return nil
+}
+
+// releaseScript deletes a pending mark; a done mark stays.
+var releaseScript = redis.NewScript(`
+local v = redis.call('GET', KEYS[1])
+if v and string.sub(v, 1, 8) == 'pending:' then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+`)
+
+// ReleaseInbound forgets a claim whose processing failed, so the
+// provider's next delivery of the sid is claimed as InboundNew and
+// processed at once instead of after 30 s. A finished sid stays done.
+func (s *Store) ReleaseInbound(ctx context.Context, sid string) error {
+	if err := releaseScript.Run(ctx, s.rdb, []string{s.inboundKey(sid)}).Err(); err != nil {
+		return fmt.Errorf("release inbound: %w", err)
 	}
 	return nil
 }

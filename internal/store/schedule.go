@@ -267,18 +267,28 @@ func (s *Store) Move(ctx context.Context, apptID, slotID, newID string) (moved d
 		return moved, freed, fmt.Errorf("move: new id %q: %w", newID, dialogue.ErrConflict)
 	}
 	err = retry(ctx, "move", func() error {
-		var old dialogue.Appointment
-		oldRaw, err := s.getRaw(ctx, s.apptKey(apptID), &old)
+		// Both records in one round trip (same hash tag).
+		raws, err := s.rdb.MGet(ctx, s.apptKey(apptID), s.slotKey(slotID)).Result()
 		if err != nil {
 			return fmt.Errorf("move: %w", err)
 		}
-		var slot dialogue.Slot
-		slotRaw, err := s.getRaw(ctx, s.slotKey(slotID), &slot)
-		if errors.Is(err, dialogue.ErrNotFound) {
+		oldRaw, _ := raws[0].(string)
+		slotRaw, _ := raws[1].(string)
+		if oldRaw == "" {
+			return fmt.Errorf("move: %w", dialogue.ErrNotFound)
+		}
+		if slotRaw == "" {
 			return fmt.Errorf("move: %w", dialogue.ErrSlotTaken)
 		}
-		if err != nil {
-			return fmt.Errorf("move: %w", err)
+		var (
+			old  dialogue.Appointment
+			slot dialogue.Slot
+		)
+		if err := json.Unmarshal([]byte(oldRaw), &old); err != nil {
+			return fmt.Errorf("move: decode appointment: %w", err)
+		}
+		if err := json.Unmarshal([]byte(slotRaw), &slot); err != nil {
+			return fmt.Errorf("move: decode slot: %w", err)
 		}
 		if !old.Active() {
 			return fmt.Errorf("move %s appointment: %w", old.Status, dialogue.ErrConflict)
@@ -320,6 +330,52 @@ func (s *Store) Move(ctx context.Context, apptID, slotID, newID string) (moved d
 		return nil
 	})
 	return moved, freed, err
+}
+
+// Book books open slot slotID as a new confirmed appointment newID of
+// patientID (a patient whose visit was cancelled wants a new time), in
+// one script. ErrSlotTaken when the slot is not open; ErrNotFound when
+// the patient is unknown; ErrConflict when newID is already used.
+func (s *Store) Book(ctx context.Context, slotID, patientID, newID string) (dialogue.Appointment, error) {
+	if newID == "" {
+		return dialogue.Appointment{}, fmt.Errorf("book: empty new id: %w", dialogue.ErrConflict)
+	}
+	var out dialogue.Appointment
+	err := retry(ctx, "book", func() error {
+		var slot dialogue.Slot
+		slotRaw, err := s.getRaw(ctx, s.slotKey(slotID), &slot)
+		if errors.Is(err, dialogue.ErrNotFound) {
+			return fmt.Errorf("book: %w", dialogue.ErrSlotTaken)
+		}
+		if err != nil {
+			return fmt.Errorf("book: %w", err)
+		}
+		a := dialogue.Appointment{
+			ID:              newID,
+			PatientID:       patientID,
+			Provider:        slot.Provider,
+			Location:        slot.Location,
+			Type:            slot.Type,
+			Start:           slot.Start,
+			DurationMinutes: slot.DurationMinutes,
+			Status:          dialogue.Confirmed,
+		}
+		var b batch
+		b.zhas(fmt.Errorf("book: %w", dialogue.ErrSlotTaken), s.slotsKey(), slotID)
+		b.expect(errStale, s.slotKey(slotID), slotRaw)
+		b.exists(fmt.Errorf("book: patient %q: %w", patientID, dialogue.ErrNotFound), s.patientKey(patientID))
+		b.absent(fmt.Errorf("book: appointment %q exists: %w", newID, dialogue.ErrConflict), s.apptKey(newID))
+		b.zrem(s.slotsKey(), slotID)
+		b.del(s.slotKey(slotID))
+		b.set(s.apptKey(newID), encode(a))
+		b.zadd(s.patientApptsKey(patientID), score(a.Start), newID)
+		if err := s.commit(ctx, &b); err != nil {
+			return err
+		}
+		out = a
+		return nil
+	})
+	return out, err
 }
 
 // openSlot adds the writes that make sl an open slot.

@@ -306,6 +306,48 @@ func TestMoveRefusals(t *testing.T) {
 	}
 }
 
+func TestBook(t *testing.T) {
+	ctx := context.Background()
+	s := newTestStore(t)
+	mustPatient(t, s, "p1", "+15550000001")
+	mustAppt(t, s, dialogue.Appointment{ID: "old", PatientID: "p1", Start: at(72)})
+	mustSlot(t, s, dialogue.Slot{ID: "s1", Location: "annex", Start: at(5), DurationMinutes: 20})
+	mustSlot(t, s, dialogue.Slot{ID: "s2", Start: at(6)})
+
+	got, err := s.Book(ctx, "s1", "p1", "new")
+	want := dialogue.Appointment{ID: "new", PatientID: "p1", Provider: "dr-lee", Location: "annex", Type: "checkup", Start: at(5), DurationMinutes: 20, Status: dialogue.Confirmed}
+	if err != nil || !sameAppt(got, want) {
+		t.Fatalf("Book(s1, p1, new) = %+v, %v\nwant %+v", got, err, want)
+	}
+	if stored, err := s.Appointment(ctx, "new"); err != nil || !sameAppt(stored, want) {
+		t.Errorf("Appointment(new) = %+v, %v; want %+v", stored, err, want)
+	}
+	if ids := apptIDs(t, s, "p1"); !reflect.DeepEqual(ids, []string{"new", "old"}) {
+		t.Errorf("AppointmentsByPatient(p1) = %v, want [new old]", ids)
+	}
+	if _, err := s.Slot(ctx, "s1"); !errors.Is(err, dialogue.ErrNotFound) {
+		t.Errorf("Slot(s1) after Book error = %v, want ErrNotFound", err)
+	}
+
+	before := snapshot(t, s)
+	for _, tc := range []struct {
+		call                 string
+		slot, patient, newID string
+		want                 error
+	}{
+		{"Book(taken s1)", "s1", "p1", "n2", dialogue.ErrSlotTaken},
+		{"Book(unknown patient)", "s2", "ghost", "n2", dialogue.ErrNotFound},
+		{"Book(existing id)", "s2", "p1", "old", dialogue.ErrConflict},
+	} {
+		if _, err := s.Book(ctx, tc.slot, tc.patient, tc.newID); !errors.Is(err, tc.want) {
+			t.Errorf("%s error = %v, want %v", tc.call, err, tc.want)
+		}
+	}
+	if after := snapshot(t, s); !reflect.DeepEqual(before, after) {
+		t.Errorf("refused bookings changed the store:\nbefore %v\nafter  %v", before, after)
+	}
+}
+
 // TestMoveRace moves 50 waitlisted appointments into one slot at once:
 // exactly one wins.
 func TestMoveRace(t *testing.T) {
