@@ -48,10 +48,12 @@ const negScope = 3
 
 // featureText prepares text for feature extraction: safe, NFKC, lower
 // case, accents folded, apostrophes dropped inside words ("don't" →
-// "dont"), variation selectors removed, white space collapsed. Inner
+// "dont"), variation selectors removed, question marks unified (¿ ؟ and
+// Greek ;), white space collapsed. Inner
 // punctuation is kept: it ends negation scopes and "?" is a feature.
 func featureText(text string) string {
 	s := strings.ToLower(norm.NFKC.String(clean(text)))
+	greek := strings.IndexFunc(s, func(r rune) bool { return unicode.Is(unicode.Greek, r) }) >= 0
 	s = strings.Map(func(r rune) rune {
 		switch {
 		case r == '\'' || r == '’' || r == '`' || r == 'ʼ':
@@ -60,6 +62,8 @@ func featureText(text string) string {
 			return -1 // variation selectors, skin tones
 		case r == '¿' || r == '؟' || r == '；':
 			return '?'
+		case r == ';' && greek:
+			return '?' // the Greek question mark (U+037E) is ';' after NFKC
 		}
 		return r
 	}, s)

@@ -10,13 +10,13 @@ func TestNormalize(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{" Stop!! ", "stop"},
 		{"cancel.", "cancel"},
-		{"ＳＴＯＰ", "stop"},                   // full width, NFKC
+		{"ＳＴＯＰ", "stop"},                         // full width, NFKC
 		{"  Hello \t\n  World  ", "hello world"}, // collapse
-		{"\u200bstop\u200d", "stop"},           // zero-width chars
-		{"\u202eSTOP\u202c", "stop"},           // RTL override
-		{"\u200fتوقف\u200f", "توقف"},           // RTL marks
-		{"st\x00op", "st op"},                  // control char
-		{"\xff\xfestop", "stop"},               // invalid UTF-8
+		{"\u200bstop\u200d", "stop"},             // zero-width chars
+		{"\u202eSTOP\u202c", "stop"},             // RTL override
+		{"\u200fتوقف\u200f", "توقف"},             // RTL marks
+		{"st\x00op", "st op"},                    // control char
+		{"\xff\xfestop", "stop"},                 // invalid UTF-8
 		{"ARRÊT", "arrêt"},
 		{"СТОП", "стоп"},
 		{"👍", "👍"},
@@ -42,7 +42,7 @@ func TestFold(t *testing.T) {
 		{"όχι", "οχι"},
 		{"नहीं", "नहीं"}, // Devanagari marks kept
 		{"й", "й"},       // Cyrillic kept
-		{"ไม่", "ไม่"},     // Thai tone kept
+		{"ไม่", "ไม่"},   // Thai tone kept
 	}
 	for _, tt := range tests {
 		if got := Fold(tt.in); got != tt.want {

@@ -13,7 +13,7 @@ import (
 // TrainOptions tunes Train. Zero fields take the defaults shown.
 type TrainOptions struct {
 	Bits         uint    // feature table size 2^Bits (19)
-	Epochs       int     // passes over the data (30)
+	Epochs       int     // passes over the data (15)
 	LearningRate float64 // AdaGrad step (0.5)
 	L2           float64 // weight decay on touched weights (1e-6)
 	Seed         uint64  // shuffling seed (1)
@@ -28,7 +28,7 @@ func (o TrainOptions) withDefaults() TrainOptions {
 		o.Bits = 19
 	}
 	if o.Epochs == 0 {
-		o.Epochs = 30
+		o.Epochs = 15
 	}
 	if o.LearningRate == 0 {
 		o.LearningRate = 0.5

@@ -1,0 +1,237 @@
+package intents
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+	"time"
+
+	"clinicsms/corpus"
+	"clinicsms/locales"
+)
+
+// Per-language floors on corpus/dev. Raise them as the corpus grows.
+const (
+	minDevAccuracy = 0.85
+	minDevMacroF1  = 0.85
+)
+
+// devFloorExceptions lowers the floor for languages measured below it or
+// within noise of it, so a regression elsewhere still fails. With ~500
+// training lines a language: Greek (half in Greeklish) 0.837, Turkish
+// 0.846-0.860, Hebrew 0.860-0.868 accuracy.
+var devFloorExceptions = map[string]float64{"el": 0.80, "tr": 0.80, "he": 0.80}
+
+// scoreLabels returns accuracy and macro-F1 (over the labels that occur in
+// gold or predictions) of pred against gold.
+func scoreLabels(gold, pred []Label) (acc, macroF1 float64) {
+	tp, fp, fn := map[Label]int{}, map[Label]int{}, map[Label]int{}
+	seen := map[Label]bool{}
+	ok := 0
+	for i := range gold {
+		seen[gold[i]], seen[pred[i]] = true, true
+		if gold[i] == pred[i] {
+			ok++
+			tp[gold[i]]++
+		} else {
+			fp[pred[i]]++
+			fn[gold[i]]++
+		}
+	}
+	for l := range seen {
+		p, r := 0.0, 0.0
+		if tp[l]+fp[l] > 0 {
+			p = float64(tp[l]) / float64(tp[l]+fp[l])
+		}
+		if tp[l]+fn[l] > 0 {
+			r = float64(tp[l]) / float64(tp[l]+fn[l])
+		}
+		if p+r > 0 {
+			macroF1 += 2 * p * r / (p + r)
+		}
+	}
+	return float64(ok) / float64(len(gold)), macroF1 / float64(len(seen))
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+func TestModelOnDev(t *testing.T) {
+	m, _ := fixtures(t)
+	var langs []string
+	for _, lang := range locales.Supported {
+		train := exists(filepath.Join("..", "corpus", "train", lang+".jsonl"))
+		dev := exists(filepath.Join("..", "corpus", "dev", lang+".jsonl"))
+		switch {
+		case train && dev:
+			langs = append(langs, lang)
+		case lang == "en" || lang == "es" || lang == "zh" || lang == "ru":
+			t.Errorf("corpus %s: train %v, dev %v: both are required", lang, train, dev)
+		}
+	}
+	for _, lang := range langs {
+		dev, err := corpus.Load(filepath.Join("..", "corpus", "dev", lang+".jsonl"))
+		if err != nil {
+			t.Fatalf("corpus.Load(%s dev): %v", lang, err)
+		}
+		var gold, pred []Label
+		for _, e := range dev {
+			l, _, _ := m.Predict(e.Text)
+			gold = append(gold, Label(e.Intent))
+			pred = append(pred, l)
+		}
+		acc, f1 := scoreLabels(gold, pred)
+		t.Logf("dev %s: n=%d accuracy=%.3f macro-F1=%.3f", lang, len(dev), acc, f1)
+		minAcc, minF1 := minDevAccuracy, minDevMacroF1
+		if f, ok := devFloorExceptions[lang]; ok {
+			minAcc, minF1 = f, f
+		}
+		if acc < minAcc || f1 < minF1 {
+			t.Errorf("dev %s: accuracy %.3f, macro-F1 %.3f, want >= %.2f and >= %.2f", lang, acc, f1, minAcc, minF1)
+		}
+	}
+}
+
+// TestThresholdOnDev reports how Sure's default threshold trades coverage
+// for accuracy, and fails if sure readings are not clearly more accurate.
+func TestThresholdOnDev(t *testing.T) {
+	m, _ := fixtures(t)
+	dev, err := corpus.Load(filepath.Join("..", "corpus", "dev"))
+	if err != nil {
+		t.Fatalf("corpus.Load(dev): %v", err)
+	}
+	if len(dev) == 0 {
+		t.Fatal("corpus/dev is empty")
+	}
+	type row struct {
+		conf float64
+		ok   bool
+	}
+	rows := make([]row, 0, len(dev))
+	var nll float64
+	for _, e := range dev {
+		l, c, p := m.Predict(e.Text)
+		rows = append(rows, row{c, string(l) == e.Intent})
+		for k, lab := range Labels {
+			if string(lab) == e.Intent {
+				nll -= logSafe(p[k])
+			}
+		}
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].conf > rows[j].conf })
+	for _, th := range []float64{0.4, 0.5, 0.6, 0.7, 0.8, 0.9} {
+		n, ok := 0, 0
+		for _, r := range rows {
+			if r.conf >= th {
+				n++
+				if r.ok {
+					ok++
+				}
+			}
+		}
+		if n > 0 {
+			t.Logf("threshold %.1f: coverage %.3f, accuracy of sure %.3f", th, float64(n)/float64(len(rows)), float64(ok)/float64(n))
+		}
+	}
+	t.Logf("dev mean NLL %.3f, temperature %.2f", nll/float64(len(dev)), m.Temperature())
+	n, ok, all := 0, 0, 0
+	for _, r := range rows {
+		if r.ok {
+			all++
+		}
+		if r.conf >= 0.6 {
+			n++
+			if r.ok {
+				ok++
+			}
+		}
+	}
+	if n == 0 || float64(ok)/float64(n) < float64(all)/float64(len(rows)) {
+		t.Errorf("sure readings (conf >= 0.6): %d of %d right; overall %d of %d: sure should be more accurate", ok, n, all, len(rows))
+	}
+}
+
+func TestNegation(t *testing.T) {
+	m, _ := fixtures(t)
+	tests := []struct {
+		text string
+		want Label
+	}{
+		{"no, I'm not cancelling, see you then", Confirm},
+		{"I don't want to cancel, I'll be there", Confirm},
+	}
+	for _, tt := range tests {
+		if got, c, _ := m.Predict(tt.text); got != tt.want {
+			t.Errorf("Predict(%q) = %q (%.2f), want %q", tt.text, got, c, tt.want)
+		}
+	}
+}
+
+func TestTrainDeterministic(t *testing.T) {
+	ex, err := corpus.Train()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m1, _ := fixtures(t)
+	start := time.Now()
+	m2, err := Train(ex, TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("Train(%d examples) took %v", len(ex), time.Since(start))
+	if m1.Temperature() != m2.Temperature() {
+		t.Errorf("temperatures differ: %v, %v", m1.Temperature(), m2.Temperature())
+	}
+	texts := []string{"yes", "cancel my appointment", "可以改到周五吗", "kal nahi aa paunga", "👍", "no more texts"}
+	for _, e := range ex[:min(len(ex), 300)] {
+		texts = append(texts, e.Text)
+	}
+	for _, text := range texts {
+		l1, c1, p1 := m1.Predict(text)
+		l2, c2, p2 := m2.Predict(text)
+		if l1 != l2 || c1 != c2 {
+			t.Errorf("Predict(%q) = %q %v, then %q %v", text, l1, c1, l2, c2)
+		}
+		for k := range p1 {
+			if p1[k] != p2[k] {
+				t.Errorf("Predict(%q) probabilities differ at %s", text, Labels[k])
+				break
+			}
+		}
+	}
+}
+
+func TestTrainErrors(t *testing.T) {
+	if _, err := Train(nil, TrainOptions{}); err == nil {
+		t.Error("Train(nil) = nil error, want an error")
+	}
+	bad := []corpus.Example{{Text: "hi", Lang: "en", Intent: "greeting"}}
+	if _, err := Train(bad, TrainOptions{}); err == nil {
+		t.Error("Train(unknown intent) = nil error, want an error")
+	}
+}
+
+func TestPredictSumsToOne(t *testing.T) {
+	m, _ := fixtures(t)
+	for _, text := range []string{"", "yes", "ok thanks", "ΣΤΟΠ", "\xff"} {
+		_, c, p := m.Predict(text)
+		var sum float64
+		for _, v := range p {
+			sum += v
+		}
+		if len(p) != len(Labels) || sum < 0.999 || sum > 1.001 || c <= 0 {
+			t.Errorf("Predict(%q) probabilities %v (sum %v), confidence %v", text, p, sum, c)
+		}
+	}
+}
+
+func logSafe(p float64) float64 {
+	if p < 1e-12 {
+		p = 1e-12
+	}
+	return math.Log(p)
+}
