@@ -421,7 +421,8 @@ func (e *Engine) confirm(ctx context.Context, t *turn) error {
 
 // cancel cancels on a sure reading and asks first on an unsure one.
 func (e *Engine) cancel(ctx context.Context, t *turn) error {
-	if t.reading.Confidence < e.cfg.CancelConfidence {
+	// A bare "no" to a reminder is too weak a signal to destroy a booking.
+	if t.reading.Confidence < e.cfg.CancelConfidence || intents.IsBareNo(t.body) {
 		return e.withAppointment(ctx, t, func(a Appointment) error {
 			t.conv.State, t.conv.AppointmentID = ConfirmCancel, a.ID
 			return e.reply(ctx, t, locales.CancelAsk, map[string]any{"When": e.when(a, t.lang)})
@@ -449,15 +450,40 @@ func (e *Engine) keep(ctx context.Context, t *turn) error {
 	})
 }
 
-// offerSlots offers up to 3 open slots of the same provider and type.
+// offerSlots offers up to 3 open slots of the same provider and type. After
+// a cancellation the cancelled visit is the model for the new one.
 func (e *Engine) offerSlots(ctx context.Context, t *turn) error {
-	return e.withAppointment(ctx, t, func(a Appointment) error {
-		slots, err := e.sched.OpenSlots(ctx, a.Provider, a.Type, e.cfg.Now(), 3)
-		if err != nil {
-			return fmt.Errorf("open slots: %w", err)
+	a, ok, err := e.rebookBase(ctx, t)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return e.escalateWith(ctx, t, "no_appointment", locales.NoAppointment)
+	}
+	open, err := e.sched.OpenSlots(ctx, a.Provider, a.Type, e.cfg.Now(), 4)
+	if err != nil {
+		return fmt.Errorf("open slots: %w", err)
+	}
+	var slots []Slot
+	for _, s := range open {
+		// Never offer the very time the patient is moving away from.
+		if !s.Start.Equal(a.Start) && len(slots) < 3 {
+			slots = append(slots, s)
 		}
-		return e.sendOffers(ctx, t, a, slots)
-	})
+	}
+	return e.sendOffers(ctx, t, a, slots)
+}
+
+// rebookBase is the appointment a new time is sought for: the active one in
+// focus, or the one just cancelled in this conversation.
+func (e *Engine) rebookBase(ctx context.Context, t *turn) (Appointment, bool, error) {
+	if id := t.conv.AppointmentID; id != "" {
+		a, err := e.sched.Appointment(ctx, id)
+		if err == nil && a.Status == Cancelled {
+			return a, true, nil
+		}
+	}
+	return e.focus(ctx, t)
 }
 
 func (e *Engine) sendOffers(ctx context.Context, t *turn, a Appointment, slots []Slot) error {
@@ -481,24 +507,38 @@ func (e *Engine) keepOffers(ctx context.Context, t *turn) error {
 	return e.reply(ctx, t, locales.ReschedulePick, map[string]any{"Count": len(t.conv.Offers)})
 }
 
-// book moves the appointment into the picked slot atomically.
+// book moves the appointment into the picked slot atomically, or books the
+// slot anew when the appointment was cancelled in this conversation.
 func (e *Engine) book(ctx context.Context, t *turn) error {
-	return e.withAppointment(ctx, t, func(a Appointment) error {
-		slotID := t.conv.Offers[t.pick-1]
-		moved, freed, err := e.sched.Move(ctx, a.ID, slotID, e.cfg.NewID())
-		if errors.Is(err, ErrSlotTaken) {
-			if err := e.reply(ctx, t, locales.RescheduleTaken, nil); err != nil {
-				return err
-			}
-			return e.offerSlots(ctx, t)
+	a, ok, err := e.rebookBase(ctx, t)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return e.escalateWith(ctx, t, "no_appointment", locales.NoAppointment)
+	}
+	slotID := t.conv.Offers[t.pick-1]
+	var booked Appointment
+	if a.Status == Cancelled {
+		booked, err = e.sched.Book(ctx, slotID, a.PatientID, e.cfg.NewID())
+	} else {
+		var freed Slot
+		booked, freed, err = e.sched.Move(ctx, a.ID, slotID, e.cfg.NewID())
+		if err == nil {
+			t.freed = append(t.freed, freed)
 		}
-		if err != nil {
-			return fmt.Errorf("book: %w", err)
+	}
+	if errors.Is(err, ErrSlotTaken) {
+		if err := e.reply(ctx, t, locales.RescheduleTaken, nil); err != nil {
+			return err
 		}
-		t.freed = append(t.freed, freed)
-		t.conv.State, t.conv.Offers, t.conv.AppointmentID = Idle, nil, moved.ID
-		return e.reply(ctx, t, locales.RescheduleDone, map[string]any{"When": e.when(moved, t.lang)})
-	})
+		return e.offerSlots(ctx, t)
+	}
+	if err != nil {
+		return fmt.Errorf("book: %w", err)
+	}
+	t.conv.State, t.conv.Offers, t.conv.AppointmentID = Idle, nil, booked.ID
+	return e.reply(ctx, t, locales.RescheduleDone, map[string]any{"When": e.when(booked, t.lang)})
 }
 
 func (e *Engine) joinWaitlist(ctx context.Context, t *turn) error {

@@ -47,6 +47,10 @@ type Schedule interface {
 	// a slot, all at once. ErrSlotTaken when the slot is no longer open;
 	// ErrConflict when the appointment is not active.
 	Move(ctx context.Context, apptID, slotID, newID string) (moved Appointment, freed Slot, err error)
+	// Book books an open slot as a new confirmed appointment of patientID
+	// (id newID), for a patient whose visit was cancelled and who wants a
+	// new time. ErrSlotTaken when the slot is no longer open.
+	Book(ctx context.Context, slotID, patientID, newID string) (Appointment, error)
 	JoinWaitlist(ctx context.Context, apptID string, at time.Time) error
 	// WaitlistFor lists waiting entries that could take slot: same provider,
 	// type and location, current appointment later than the slot, in join
