@@ -42,7 +42,7 @@ var keywordTable = map[string]wordList{
 		Start: []string{"订阅", "訂閱", "开始", "開始", "恢复订阅", "恢復訂閱"},
 		Help:  []string{"帮助", "幫助", "求助"},
 		Yes:   []string{"是", "是的", "好", "好的", "对", "對", "可以", "行", "嗯"},
-		No:    []string{"不", "不是", "不要", "不用", "不行", "不了"},
+		No:    []string{"不", "否", "不是", "不要", "不用", "不行", "不了"},
 	},
 	"vi": {
 		Stop:  []string{"dừng", "ngừng", "hủy đăng ký", "huỷ đăng ký", "dừng lại", "ngừng gửi"},
