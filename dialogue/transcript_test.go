@@ -26,6 +26,7 @@ package dialogue_test
 //   = slot-open <id> <bool>             whether a slot is open
 //   = task <appt>                       a staff task is open on appt
 //   = lang <code>                       the conversation's language
+//   carrier answers keywords            Twilio answers English STOP/START/HELP itself
 
 import (
 	"bufio"
@@ -158,11 +159,13 @@ func replay(t *testing.T, path string, r dialogue.Reader, texts dialogue.Texts) 
 	pin := &pinned{inner: r}
 	sender := &countingSender{n: map[string]int{}}
 	ids := 0
+	carrier := false
 	eng := func() *dialogue.Engine {
 		return dialogue.NewEngine(st, st, sender, pin, texts, dialogue.Config{
-			Clinic: dialogue.Clinic{Name: "Sunrise Clinic", Phone: "+1 555 0100", Zone: zone},
-			Now:    func() time.Time { return now },
-			NewID:  func() string { ids++; return fmt.Sprintf("new-%d", ids) },
+			Clinic:                 dialogue.Clinic{Name: "Sunrise Clinic", Phone: "+1 555 0100", Zone: zone},
+			Now:                    func() time.Time { return now },
+			NewID:                  func() string { ids++; return fmt.Sprintf("new-%d", ids) },
+			CarrierAnswersKeywords: carrier,
 		}, nil)
 	}
 	e := eng()
@@ -305,6 +308,9 @@ func replay(t *testing.T, path string, r dialogue.Reader, texts dialogue.Texts) 
 			}
 		case f[0] == "=":
 			check(t, ctx, st, phone, f[1:], fail)
+		case l == "carrier answers keywords":
+			carrier = true
+			e = eng()
 		case f[0] == "restart":
 			e = eng() // a new engine over the same store: nothing lives in memory
 		default:

@@ -388,6 +388,7 @@ func TestEndToEnd(t *testing.T) {
 			t.Run("DuplicateMessageSid", g.duplicateSid)
 			t.Run("WaitlistRace", g.waitlistRace)
 			t.Run("APIValidation", g.apiValidation)
+			t.Run("Twilio21610MeansOptedOut", g.twilioOptedOut)
 		})
 	}
 }
@@ -711,6 +712,24 @@ func (g *gw) waitlistRace(t *testing.T) {
 	}
 	if moved != 1 || claimed != 1 || taken != 3 {
 		t.Errorf("4 simultaneous YES: %d moved, %d claimed, %d taken; want 1, 1, 3", moved, claimed, taken)
+	}
+}
+
+// twilioOptedOut: Twilio refusing a send with error 21610 (the number texted
+// STOP to Twilio itself) marks the conversation opted out.
+func (g *gw) twilioOptedOut(t *testing.T) {
+	g.t = t
+	_, aid, phone := g.seedPatient("olu", "en", 50, 6)
+	g.twilio.OptOut(phone)
+	if code := g.api("POST", "/v1/appointments/"+aid+"/reminders", nil, nil); code != http.StatusConflict {
+		t.Errorf("reminder refused with 21610 = %d, want 409", code)
+	}
+	c := g.conv(phone)
+	if !c.OptedOut {
+		t.Errorf("after 21610: opted_out = false, want true")
+	}
+	if out := c.lastOut(); out.Key != "reminder" || out.Status != "undelivered_opted_out" {
+		t.Errorf("recorded reminder = %+v, want status undelivered_opted_out", out)
 	}
 }
 

@@ -68,6 +68,9 @@ func New(cfg Config, st Store, eng Engine, log *slog.Logger, reg *prometheus.Reg
 	if reg == nil {
 		reg = prometheus.NewRegistry()
 	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	return &Server{cfg: cfg, store: st, engine: eng, log: log, metrics: newMetrics(reg), reg: reg}
 }
 
