@@ -389,6 +389,7 @@ func TestEndToEnd(t *testing.T) {
 			t.Run("WaitlistRace", g.waitlistRace)
 			t.Run("APIValidation", g.apiValidation)
 			t.Run("Twilio21610MeansOptedOut", g.twilioOptedOut)
+			t.Run("RepliesAcrossScripts", g.repliesAcrossScripts)
 		})
 	}
 }
@@ -712,6 +713,37 @@ func (g *gw) waitlistRace(t *testing.T) {
 	}
 	if moved != 1 || claimed != 1 || taken != 3 {
 		t.Errorf("4 simultaneous YES: %d moved, %d claimed, %d taken; want 1, 1, 3", moved, claimed, taken)
+	}
+}
+
+// repliesAcrossScripts: patients with no known language write in eight
+// scripts; each is understood and answered in their own language.
+func (g *gw) repliesAcrossScripts(t *testing.T) {
+	g.t = t
+	cases := []struct{ lang, text string }{
+		{"es", "sí, ahí estaré sin falta, gracias"}, // Latin
+		{"ru", "да, я обязательно приду, спасибо"},  // Cyrillic
+		{"ar", "نعم سأحضر في الموعد إن شاء الله"},   // Arabic
+		{"hi", "हाँ, मैं समय पर आऊँगा"},             // Devanagari
+		{"zh", "好的，我会准时到"},                          // CJK
+		{"ko", "네, 그 시간에 갈게요"},                      // Hangul
+		{"th", "ค่ะ จะไปตามนัดนะคะ"},                // Thai
+		{"he", "כן, אני אגיע בזמן"},                 // Hebrew
+	}
+	for i, tc := range cases {
+		_, aid, phone := g.seedPatient("s"+tc.lang, "", 60+i, 4)
+		g.text(phone, tc.text)
+		c := g.conv(phone)
+		out := c.lastOut()
+		if out.Key != "confirm.done" || out.Lang != tc.lang || c.Language != tc.lang {
+			t.Errorf("%s %q: reply %s [%s], conversation language %q; want confirm.done [%s]", tc.lang, tc.text, out.Key, out.Lang, c.Language, tc.lang)
+		}
+		if a := g.appt(aid); a.Status != "confirmed" {
+			t.Errorf("%s: appointment %s, want confirmed", tc.lang, a.Status)
+		}
+		if ms := g.waitOut(phone, 1); ms[0].Body == "" {
+			t.Errorf("%s: empty text at the Twilio stand-in", tc.lang)
+		}
 	}
 }
 
