@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -71,6 +72,9 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	if err != nil {
 		return fmt.Errorf("intents: %w", err)
 	}
+	// Training and model loading leave garbage several times the live heap;
+	// hand it back to the OS so resident memory reflects what is kept.
+	debug.FreeOSMemory()
 	log.Info("language model and intent classifier ready", "ms", time.Since(t0).Milliseconds())
 
 	var sender dialogue.Sender
