@@ -40,6 +40,8 @@ type Config struct {
 	// Advanced Opt-Out) answers the English STOP/START/HELP keywords itself:
 	// the engine then records the change and sends no second text.
 	CarrierAnswersKeywords bool
+	// Fallback, when set, re-reads texts the local model is unsure of.
+	Fallback Fallback
 	// Now and NewID are injectable for tests.
 	Now   func() time.Time
 	NewID func() string

@@ -201,6 +201,17 @@ func (e *Engine) receiveLocked(ctx context.Context, in Inbound) (Outcome, []Slot
 		}
 	}
 	r := e.read.Read(in.Body, known)
+	if !r.Sure && r.Source == "model" && e.cfg.Fallback != nil {
+		names := make([]string, 0, len(patients))
+		for _, p := range patients {
+			names = append(names, p.Name)
+		}
+		if r2, err := e.cfg.Fallback.Refine(ctx, in.Body, r, names); err == nil {
+			r = r2
+		} else {
+			e.log.Warn("llm fallback unavailable, keeping the local reading", "err", err)
+		}
+	}
 	at := in.At
 	if at.IsZero() {
 		at = e.cfg.Now()

@@ -78,3 +78,10 @@ type Texts interface {
 	// When formats t (already in the location's zone) as a short date and time in lang.
 	When(lang string, t time.Time) string
 }
+
+// Fallback gives a second reading of a text the local model is unsure of
+// (an LLM behind intents.LLM). It must redact PHI itself; names are the
+// patients' known names on the number, for that redaction.
+type Fallback interface {
+	Refine(ctx context.Context, text string, local intents.Reading, names []string) (intents.Reading, error)
+}
