@@ -723,6 +723,9 @@ func (e *Engine) reply(ctx context.Context, t *turn, key string, data map[string
 	if s.Body != "" {
 		t.replies = append(t.replies, s)
 	}
+	if errors.Is(err, ErrSendFailed) {
+		return nil // recorded as failed on the thread; the turn itself stands
+	}
 	return err
 }
 
@@ -740,6 +743,11 @@ func (e *Engine) deliver(ctx context.Context, c *Conversation, lang, key string,
 		data["ClinicPhone"] = e.cfg.Clinic.Phone
 	}
 	body := e.texts.Text(lang, key, data)
+	return e.deliverBody(ctx, c, lang, key, body)
+}
+
+// deliverBody sends an already rendered text; key names it on the thread.
+func (e *Engine) deliverBody(ctx context.Context, c *Conversation, lang, key, body string) (Sent, error) {
 	s := Sent{Key: key, Lang: lang, Body: body}
 	if c.OptedOut && !complianceKey(key) {
 		return Sent{}, nil
@@ -760,7 +768,7 @@ func (e *Engine) deliver(ctx context.Context, c *Conversation, lang, key string,
 		return s, fmt.Errorf("store outbound: %w", aerr)
 	}
 	if err != nil && !errors.Is(err, ErrOptedOut) {
-		return s, nil // recorded as failed; the turn itself succeeded
+		return s, fmt.Errorf("%w: %v", ErrSendFailed, err)
 	}
 	return s, nil
 }

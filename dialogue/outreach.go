@@ -12,6 +12,9 @@ import (
 // example, a reminder for a cancelled appointment).
 var ErrNothingToSend = errors.New("nothing to send")
 
+// ErrSendFailed wraps a provider failure after the text was recorded as failed.
+var ErrSendFailed = errors.New("send failed")
+
 // SendReminder texts the appointment's patient a reminder now and waits for
 // the reply. Opted-out numbers get nothing (ErrOptedOut).
 func (e *Engine) SendReminder(ctx context.Context, apptID string) (Sent, error) {
@@ -165,4 +168,38 @@ func firstName(name string) string {
 		}
 	}
 	return name
+}
+
+// Announce sends one automated text that is not part of a dialogue (a
+// broadcast) to a patient, in the patient's language: render is called with
+// the chosen language and returns the text. The conversation's state is left
+// as it is. Opted-out numbers get nothing (ErrOptedOut).
+func (e *Engine) Announce(ctx context.Context, patientID, key string, render func(lang string) string) (Sent, error) {
+	p, err := e.sched.Patient(ctx, patientID)
+	if err != nil {
+		return Sent{}, err
+	}
+	unlock, err := e.conv.Lock(ctx, p.Phone)
+	if err != nil {
+		return Sent{}, fmt.Errorf("lock conversation: %w", err)
+	}
+	defer unlock()
+	c, err := e.conv.Conversation(ctx, p.Phone)
+	if err != nil {
+		return Sent{}, err
+	}
+	if c.OptedOut {
+		return Sent{}, ErrOptedOut
+	}
+	lang := replyLang([]Patient{p}, c.Language, "")
+	s, err := e.deliverBody(ctx, &c, lang, key, render(lang))
+	if c.OptedOut {
+		// the carrier said so: remember it
+		c.UpdatedAt = e.cfg.Now().UTC()
+		if serr := e.conv.SaveConversation(ctx, c); serr != nil {
+			return s, serr
+		}
+		return s, ErrOptedOut
+	}
+	return s, err
 }

@@ -62,6 +62,8 @@ func (s *Server) fail(c *gin.Context, what string, err error) {
 		jsonError(c, http.StatusConflict, "the patient's number has opted out of texts")
 	case errors.Is(err, dialogue.ErrNothingToSend):
 		jsonError(c, http.StatusConflict, what+" is not active")
+	case errors.Is(err, dialogue.ErrSendFailed):
+		jsonError(c, http.StatusBadGateway, "the SMS provider refused or failed the send")
 	case errors.Is(err, dialogue.ErrSlotTaken):
 		jsonError(c, http.StatusConflict, "slot taken")
 	default:
