@@ -287,18 +287,28 @@ function warmupTexts(train, n) {
   return out;
 }
 
+// privateCodes are two-letter locales nlp.js has no plugin for: ISO 639
+// keeps qa-qt for local use, and no x? code but xh (Xhosa) is assigned.
+const privateCodes = [];
+for (const first of ['q', 'x']) {
+  for (let c = 0; c < 26; c += 1) {
+    const code = first + String.fromCharCode(97 + c);
+    if (code !== 'xh') privateCodes.push(code);
+  }
+}
+
 // locales gives each corpus language the locale nlp.js sees: its own code,
 // or for a language in generic a private code (qa, qb, ...) with no plugin.
 function locales(langs, generic) {
   const all = generic.includes('all');
   const toLocale = {};
   const fromLocale = {};
-  let q = 0;
+  const free = privateCodes.filter((c) => !langs.includes(c));
   for (const l of langs) {
     let loc = l;
     if (all || generic.includes(l)) {
-      loc = `q${String.fromCharCode(97 + q)}`;
-      q += 1;
+      if (free.length === 0) usage('--generic: too many languages for the private locale codes');
+      loc = free.shift();
     }
     toLocale[l] = loc;
     fromLocale[loc] = l;
@@ -314,10 +324,14 @@ async function main() {
   const trainLangs = [...new Set(train.map((e) => e.lang))].sort();
   const unknown = o.generic.filter((l) => l !== 'all' && !trainLangs.includes(l));
   if (unknown.length > 0) usage(`--generic: no training data for ${unknown.join(' ')}`);
-  if ((o.generic.includes('all') ? trainLangs.length : o.generic.length) > 26) usage('--generic: at most 26 languages (private codes qa..qz)');
   const { toLocale, fromLocale } = locales(trainLangs, o.generic);
   const manager = newManager(trainLangs.map((l) => toLocale[l]));
   const sup = support(manager, trainLangs);
+  for (const loc of Object.keys(fromLocale)) {
+    if (loc !== fromLocale[loc] && (manager.container.get(`tokenizer-${loc}`) || manager.container.get(`stemmer-${loc}`))) {
+      throw new Error(`private locale ${loc} has an nlp.js plugin`);
+    }
+  }
   if (o.languages) {
     process.stdout.write(`${JSON.stringify(sup, null, 2)}\n`);
     return;
