@@ -302,6 +302,7 @@ func TestKeysHaveHashTags(t *testing.T) {
 		P + ":{sched}:slot:freed-a1",
 		P + ":{sched}:slot:freed-b1",
 		P + ":{sched}:slots",
+		P + ":{sched}:starts",
 		P + ":{sched}:tasks",
 	}
 	if !slices.Equal(keys, want) {

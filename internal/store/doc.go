@@ -16,6 +16,8 @@
 //	P:{sched}:phone:<phone>    set     ids of the patients with that phone
 //	P:{sched}:appt:<id>        string  JSON dialogue.Appointment
 //	P:{sched}:pappts:<pid>     zset    the patient's appointment ids, score start (Unix ms)
+//	P:{sched}:starts           zset    every appointment id, score start (Unix ms)
+//	P:{sched}:remind:...       string  reminder claims and marks (reminders.go)
 //	P:{sched}:slot:<id>        string  JSON dialogue.Slot of an open slot
 //	P:{sched}:slots            zset    open slot ids, score start (Unix ms)
 //	P:{sched}:wait             zset    waitlisted appointment ids, score join time (Unix ms)

@@ -163,6 +163,7 @@ func (s *Store) PutAppointment(ctx context.Context, a dialogue.Appointment) erro
 			b.zrem(s.patientApptsKey(old.PatientID), a.ID)
 		}
 		b.zadd(s.patientApptsKey(a.PatientID), score(a.Start), a.ID)
+		b.zadd(s.startsKey(), score(a.Start), a.ID)
 		if !a.Waitlisted {
 			b.zrem(s.waitKey(), a.ID)
 		}
@@ -320,6 +321,7 @@ func (s *Store) Move(ctx context.Context, apptID, slotID, newID string) (moved d
 		b.del(s.slotKey(slotID))
 		b.set(s.apptKey(newID), encode(next))
 		b.zadd(s.patientApptsKey(next.PatientID), score(next.Start), newID)
+		b.zadd(s.startsKey(), score(next.Start), newID)
 		b.set(s.apptKey(apptID), encode(old))
 		b.zrem(s.waitKey(), apptID)
 		s.openSlot(&b, open)
@@ -369,6 +371,7 @@ func (s *Store) Book(ctx context.Context, slotID, patientID, newID string) (dial
 		b.del(s.slotKey(slotID))
 		b.set(s.apptKey(newID), encode(a))
 		b.zadd(s.patientApptsKey(patientID), score(a.Start), newID)
+		b.zadd(s.startsKey(), score(a.Start), newID)
 		if err := s.commit(ctx, &b); err != nil {
 			return err
 		}

@@ -1,0 +1,117 @@
+package store
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"clinicsms/dialogue"
+)
+
+func idsOf(as []dialogue.Appointment) []string {
+	ids := make([]string, len(as))
+	for i, a := range as {
+		ids[i] = a.ID
+	}
+	return ids
+}
+
+func TestAppointmentsBetween(t *testing.T) {
+	ctx := context.Background()
+	s := newTestStore(t)
+	mustPatient(t, s, "p1", "+15550000001")
+	mustPatient(t, s, "p2", "+15550000002")
+	mustAppt(t, s, dialogue.Appointment{ID: "a-10", PatientID: "p1", Start: at(10)})
+	mustAppt(t, s, dialogue.Appointment{ID: "a-2", PatientID: "p2", Start: at(2)})
+	mustAppt(t, s, dialogue.Appointment{ID: "a-5", PatientID: "p1", Start: at(5)})
+	mustAppt(t, s, dialogue.Appointment{ID: "a-5b", PatientID: "p2", Start: at(5)})
+	mustAppt(t, s, dialogue.Appointment{ID: "a-ms", PatientID: "p2", Start: at(20).Add(1500 * time.Microsecond)})
+	mustAppt(t, s, dialogue.Appointment{ID: "a-cancel", PatientID: "p2", Start: at(7)})
+	if _, _, err := s.Cancel(ctx, "a-cancel"); err != nil {
+		t.Fatalf("Cancel(a-cancel): %v", err)
+	}
+	// The clinic moves a-10 to hour 30: the index follows.
+	mustAppt(t, s, dialogue.Appointment{ID: "a-10", PatientID: "p1", Start: at(30)})
+	// A patient moves a-2 into a slot at hour 12; another books hour 14.
+	mustSlot(t, s, dialogue.Slot{ID: "s-12", Start: at(12)})
+	mustSlot(t, s, dialogue.Slot{ID: "s-14", Start: at(14)})
+	if _, _, err := s.Move(ctx, "a-2", "s-12", "a-moved"); err != nil {
+		t.Fatalf("Move(a-2, s-12): %v", err)
+	}
+	if _, err := s.Book(ctx, "s-14", "p1", "a-booked"); err != nil {
+		t.Fatalf("Book(s-14): %v", err)
+	}
+
+	for _, tc := range []struct {
+		from, to time.Time
+		want     []string
+	}{
+		{at(0), at(100), []string{"a-2", "a-5", "a-5b", "a-cancel", "a-moved", "a-booked", "a-ms", "a-10"}},
+		{at(5), at(6), []string{"a-5", "a-5b"}},     // from inclusive
+		{at(0), at(2), nil},                         // to exclusive
+		{at(2), at(5), []string{"a-2"}},             // rescheduled keeps its old start
+		{at(10), at(11), nil},                       // a-10 no longer there
+		{at(29), at(31), []string{"a-10"}},          // but here
+		{at(7), at(7).Add(time.Millisecond), []string{"a-cancel"}},
+		{at(20), at(20).Add(time.Millisecond), nil}, // a-ms is 1.5 ms past hour 20
+		{at(20).Add(time.Millisecond), at(20).Add(1501 * time.Microsecond), []string{"a-ms"}},
+		{at(20).Add(time.Millisecond), at(20).Add(1500 * time.Microsecond), nil},
+		{at(6), at(5), nil}, // empty range
+	} {
+		got, err := s.AppointmentsBetween(ctx, tc.from, tc.to)
+		if err != nil {
+			t.Errorf("AppointmentsBetween(%v, %v): %v", tc.from, tc.to, err)
+			continue
+		}
+		if ids := idsOf(got); !slices.Equal(ids, tc.want) {
+			t.Errorf("AppointmentsBetween(%v, %v) = %v, want %v", tc.from, tc.to, ids, tc.want)
+		}
+	}
+
+	// Statuses come through as stored.
+	got, err := s.AppointmentsBetween(ctx, at(2), at(13))
+	if err != nil {
+		t.Fatalf("AppointmentsBetween(2h, 13h): %v", err)
+	}
+	want := map[string]dialogue.Status{"a-2": dialogue.Rescheduled, "a-5": dialogue.Booked, "a-5b": dialogue.Booked, "a-cancel": dialogue.Cancelled, "a-moved": dialogue.Confirmed}
+	for _, a := range got {
+		if a.Status != want[a.ID] {
+			t.Errorf("AppointmentsBetween(2h, 13h): %s status %q, want %q", a.ID, a.Status, want[a.ID])
+		}
+	}
+}
+
+// TestStartsIndexFailedWriteChangesNothing checks the index is written
+// in the same script as the record: a write refused by a guard leaves it
+// alone.
+func TestStartsIndexFailedWriteChangesNothing(t *testing.T) {
+	ctx := context.Background()
+	s := newTestStore(t)
+	mustPatient(t, s, "p1", "+15550000001")
+	mustAppt(t, s, dialogue.Appointment{ID: "a1", PatientID: "p1", Start: at(3)})
+	mustAppt(t, s, dialogue.Appointment{ID: "taken", PatientID: "p1", Start: at(4)})
+	mustSlot(t, s, dialogue.Slot{ID: "s1", Start: at(1)})
+	before := snapshot(t, s)
+	if err := s.PutAppointment(ctx, dialogue.Appointment{ID: "a2", PatientID: "ghost", Start: at(5)}); err == nil {
+		t.Fatal("PutAppointment(unknown patient) succeeded")
+	}
+	if _, _, err := s.Move(ctx, "a1", "s1", "taken"); err == nil {
+		t.Fatal("Move(a1, s1, used id) succeeded")
+	}
+	if _, err := s.Book(ctx, "s1", "ghost", "a3"); err == nil {
+		t.Fatal("Book(s1, unknown patient) succeeded")
+	}
+	if after := snapshot(t, s); !slices.Equal(keysOf(before), keysOf(after)) || before[s.startsKey()] != after[s.startsKey()] {
+		t.Errorf("refused writes changed the store:\nbefore %v\nafter  %v", before, after)
+	}
+}
+
+func keysOf(m map[string]string) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}
