@@ -31,6 +31,9 @@ type Config struct {
 	Clinic Clinic
 	// WaitlistBatch is how many waiting patients a freed slot is offered to at once.
 	WaitlistBatch int
+	// OfferExpiry is how long a batch of waitlist offers stands before the
+	// slot is offered to the next batch.
+	OfferExpiry time.Duration
 	// CancelConfidence is the confidence a cancel reading needs to act
 	// without asking first; below it the engine asks "cancel, really?".
 	CancelConfidence float64
@@ -50,6 +53,9 @@ type Config struct {
 func (c Config) withDefaults() Config {
 	if c.WaitlistBatch <= 0 {
 		c.WaitlistBatch = 3
+	}
+	if c.OfferExpiry <= 0 {
+		c.OfferExpiry = 30 * time.Minute
 	}
 	if c.CancelConfidence <= 0 {
 		c.CancelConfidence = 0.8

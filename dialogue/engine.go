@@ -575,6 +575,9 @@ func (e *Engine) claim(ctx context.Context, t *turn) error {
 	}
 	t.freed = append(t.freed, freed)
 	t.conv.AppointmentID = moved.ID
+	if err := e.sched.ClearOffers(ctx, slotID); err != nil {
+		e.log.Warn("clear offers", "err", err)
+	}
 	return e.reply(ctx, t, locales.WaitlistClaimed, map[string]any{"When": e.when(moved, t.lang)})
 }
 

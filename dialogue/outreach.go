@@ -102,7 +102,9 @@ func (e *Engine) notify(ctx context.Context, p Patient, a Appointment, key strin
 
 // SlotFreed offers a freed slot to the best-placed waiting patients (same
 // provider, type and location, whose appointment is later), a batch at a
-// time. The first YES wins it (Schedule.Move decides atomically).
+// time in join order, skipping anyone it was offered to before. The first
+// YES wins it (Schedule.Move decides atomically); when the batch expires
+// unanswered, SweepOffers offers it to the next batch.
 func (e *Engine) SlotFreed(ctx context.Context, s Slot) error {
 	if !s.Start.After(e.cfg.Now()) {
 		return nil
@@ -111,10 +113,17 @@ func (e *Engine) SlotFreed(ctx context.Context, s Slot) error {
 	if err != nil {
 		return fmt.Errorf("waitlist for slot: %w", err)
 	}
-	offered := 0
+	before, err := e.sched.Offered(ctx, s.ID)
+	if err != nil {
+		return err
+	}
+	var offered []string
 	for _, w := range entries {
-		if offered >= e.cfg.WaitlistBatch {
+		if len(offered) >= e.cfg.WaitlistBatch {
 			break
+		}
+		if before[w.AppointmentID] {
+			continue
 		}
 		p, err := e.sched.Patient(ctx, w.PatientID)
 		if err != nil {
@@ -126,10 +135,35 @@ func (e *Engine) SlotFreed(ctx context.Context, s Slot) error {
 			continue
 		}
 		if ok {
-			offered++
+			offered = append(offered, w.AppointmentID)
 		}
 	}
-	return nil
+	return e.sched.RecordOffers(ctx, s.ID, offered, e.cfg.Now().Add(e.cfg.OfferExpiry))
+}
+
+// SweepOffers moves expired offer batches on: a slot still open after its
+// batch expired is offered to the next waiting patients. Safe to run in
+// every replica: each expired slot is handled by one of them.
+func (e *Engine) SweepOffers(ctx context.Context) (int, error) {
+	due, err := e.sched.TakeDueOffers(ctx, e.cfg.Now())
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, id := range due {
+		s, err := e.sched.Slot(ctx, id)
+		if errors.Is(err, ErrNotFound) {
+			continue // taken meanwhile
+		}
+		if err != nil {
+			return n, err
+		}
+		if err := e.SlotFreed(ctx, s); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }
 
 func (e *Engine) offer(ctx context.Context, p Patient, w WaitlistEntry, s Slot) (bool, error) {

@@ -52,6 +52,15 @@ type Schedule interface {
 	// new time. ErrSlotTaken when the slot is no longer open.
 	Book(ctx context.Context, slotID, patientID, newID string) (Appointment, error)
 	JoinWaitlist(ctx context.Context, apptID string, at time.Time) error
+	// RecordOffers notes that a slot was offered to these appointments, in
+	// a batch that expires at expires; Offered lists everyone it was ever
+	// offered to (a declined or expired offer never comes back).
+	RecordOffers(ctx context.Context, slotID string, apptIDs []string, expires time.Time) error
+	Offered(ctx context.Context, slotID string) (map[string]bool, error)
+	// TakeDueOffers hands each slot whose offer batch expired to exactly one
+	// caller; ClearOffers ends expiry handling for a taken slot.
+	TakeDueOffers(ctx context.Context, now time.Time) ([]string, error)
+	ClearOffers(ctx context.Context, slotID string) error
 	// WaitlistFor lists waiting entries that could take slot: same provider,
 	// type and location, current appointment later than the slot, in join
 	// order.

@@ -27,6 +27,8 @@ package dialogue_test
 //   = task <appt>                       a staff task is open on appt
 //   = lang <code>                       the conversation's language
 //   carrier answers keywords            Twilio answers English STOP/START/HELP itself
+//   advance <duration>                  move the engine clock on
+//   sweep                               expired waitlist offers move to the next batch
 
 import (
 	"bufio"
@@ -311,6 +313,16 @@ func replay(t *testing.T, path string, r dialogue.Reader, texts dialogue.Texts) 
 		case l == "carrier answers keywords":
 			carrier = true
 			e = eng()
+		case f[0] == "advance":
+			d, err := time.ParseDuration(f[1])
+			if err != nil {
+				fail("advance: %v", err)
+			}
+			now = now.Add(d)
+		case f[0] == "sweep":
+			if _, err := e.SweepOffers(ctx); err != nil {
+				fail("sweep: %v", err)
+			}
 		case f[0] == "restart":
 			e = eng() // a new engine over the same store: nothing lives in memory
 		default:
