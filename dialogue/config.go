@@ -43,6 +43,9 @@ type Config struct {
 	// Advanced Opt-Out) answers the English STOP/START/HELP keywords itself:
 	// the engine then records the change and sends no second text.
 	CarrierAnswersKeywords bool
+	// Caps limit automated texts (scheduled reminders, broadcasts) per
+	// phone; none by default. See Automated.
+	Caps []Cap
 	// Fallback, when set, re-reads texts the local model is unsure of.
 	Fallback Fallback
 	// Now and NewID are injectable for tests.

@@ -134,3 +134,9 @@ type Task struct {
 	Note          string    `json:"note"`
 	At            time.Time `json:"at"`
 }
+
+// Cap limits automated texts to one phone: at most Max in any window Per.
+type Cap struct {
+	Max int
+	Per time.Duration
+}

@@ -755,6 +755,15 @@ func (e *Engine) deliverBody(ctx context.Context, c *Conversation, lang, key, bo
 	if c.OptedOut && !complianceKey(key) {
 		return Sent{}, nil
 	}
+	if isAutomated(ctx) && len(e.cfg.Caps) > 0 {
+		ok, err := e.conv.AllowAutomated(ctx, c.Phone, e.cfg.Now(), e.cfg.Caps)
+		if err != nil {
+			return Sent{}, err
+		}
+		if !ok {
+			return Sent{}, ErrFrequencyCapped
+		}
+	}
 	m := Message{Direction: Out, Body: body, At: e.cfg.Now().UTC(), Lang: lang, Key: key, Status: "sent"}
 	sid, err := e.send.Send(ctx, c.Phone, body)
 	switch {

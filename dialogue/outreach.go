@@ -12,6 +12,25 @@ import (
 // example, a reminder for a cancelled appointment).
 var ErrNothingToSend = errors.New("nothing to send")
 
+// ErrFrequencyCapped is returned when an automated text would exceed the
+// configured frequency caps for the phone; nothing was sent.
+var ErrFrequencyCapped = errors.New("frequency cap reached")
+
+type automatedKey struct{}
+
+// Automated marks ctx as carrying an automated send (a scheduled reminder,
+// a broadcast): such sends count against the frequency caps. Replies,
+// waitlist offers the patient asked for and sends a person triggers through
+// the API are never capped.
+func Automated(ctx context.Context) context.Context {
+	return context.WithValue(ctx, automatedKey{}, true)
+}
+
+func isAutomated(ctx context.Context) bool {
+	v, _ := ctx.Value(automatedKey{}).(bool)
+	return v
+}
+
 // ErrSendFailed wraps a provider failure after the text was recorded as failed.
 var ErrSendFailed = errors.New("send failed")
 

@@ -21,6 +21,9 @@ type Conversations interface {
 	// func releases it. It waits up to a few seconds, then fails.
 	Lock(ctx context.Context, phone string) (unlock func(), err error)
 	OpenTask(ctx context.Context, t Task) error
+	// AllowAutomated counts one more automated text to phone at now if
+	// every cap has room, atomically, and reports whether it may go.
+	AllowAutomated(ctx context.Context, phone string, now time.Time, caps []Cap) (bool, error)
 }
 
 // Schedule is the clinic's calendar. Every method that changes more than one

@@ -27,12 +27,15 @@ package dialogue_test
 //   = task <appt>                       a staff task is open on appt
 //   = lang <code>                       the conversation's language
 //   carrier answers keywords            Twilio answers English STOP/START/HELP itself
+//   caps <max>/<duration> ...           frequency caps on automated texts
+//   auto-reminder <appt> [capped]       a scheduled (automated) reminder
 //   advance <duration>                  move the engine clock on
 //   sweep                               expired waitlist offers move to the next batch
 
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -162,12 +165,14 @@ func replay(t *testing.T, path string, r dialogue.Reader, texts dialogue.Texts) 
 	sender := &countingSender{n: map[string]int{}}
 	ids := 0
 	carrier := false
+	var caps []dialogue.Cap
 	eng := func() *dialogue.Engine {
 		return dialogue.NewEngine(st, st, sender, pin, texts, dialogue.Config{
 			Clinic:                 dialogue.Clinic{Name: "Sunrise Clinic", Phone: "+1 555 0100", Zone: zone},
 			Now:                    func() time.Time { return now },
 			NewID:                  func() string { ids++; return fmt.Sprintf("new-%d", ids) },
 			CarrierAnswersKeywords: carrier,
+			Caps:                   caps,
 		}, nil)
 	}
 	e := eng()
@@ -313,6 +318,25 @@ func replay(t *testing.T, path string, r dialogue.Reader, texts dialogue.Texts) 
 		case l == "carrier answers keywords":
 			carrier = true
 			e = eng()
+		case f[0] == "caps":
+			for _, c := range f[1:] {
+				mx, per, _ := strings.Cut(c, "/")
+				n, _ := strconv.Atoi(mx)
+				d, err := time.ParseDuration(per)
+				if err != nil || n < 1 {
+					fail("caps: bad %q", c)
+				}
+				caps = append(caps, dialogue.Cap{Max: n, Per: d})
+			}
+			e = eng()
+		case f[0] == "auto-reminder":
+			_, err := e.SendReminder(dialogue.Automated(ctx), f[1])
+			switch want := strings.Join(f[2:], " "); {
+			case want == "capped" && !errors.Is(err, dialogue.ErrFrequencyCapped):
+				fail("auto-reminder %s: err %v, want the frequency cap", f[1], err)
+			case want == "" && err != nil:
+				fail("auto-reminder %s: %v", f[1], err)
+			}
 		case f[0] == "advance":
 			d, err := time.ParseDuration(f[1])
 			if err != nil {
