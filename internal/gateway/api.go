@@ -398,3 +398,58 @@ func (s *Server) listTasks(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, gin.H{"tasks": ts})
 }
+
+// listAppointments lists appointments starting between after (default now)
+// and before, optionally by status. status=unconfirmed is the no-show risk
+// list: still booked, never confirmed, so staff can call.
+func (s *Server) listAppointments(c *gin.Context) {
+	now := time.Now().UTC()
+	parse := func(name string, def time.Time) (time.Time, bool) {
+		v := c.Query(name)
+		if v == "" {
+			return def, true
+		}
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			jsonError(c, http.StatusBadRequest, name+" must be an RFC 3339 time")
+			return time.Time{}, false
+		}
+		return t, true
+	}
+	after, ok := parse("after", now)
+	if !ok {
+		return
+	}
+	before, ok := parse("before", after.Add(7*24*time.Hour))
+	if !ok {
+		return
+	}
+	if !before.After(after) || before.Sub(after) > 366*24*time.Hour {
+		jsonError(c, http.StatusBadRequest, "before must be after 'after' and at most a year later")
+		return
+	}
+	status := c.Query("status")
+	switch dialogue.Status(status) {
+	case "", "unconfirmed", dialogue.Booked, dialogue.Confirmed, dialogue.Cancelled, dialogue.Rescheduled:
+	default:
+		jsonError(c, http.StatusBadRequest, "status must be unconfirmed, booked, confirmed, cancelled or rescheduled")
+		return
+	}
+	all, err := s.store.AppointmentsBetween(c.Request.Context(), after, before)
+	if err != nil {
+		s.fail(c, "appointments", err)
+		return
+	}
+	out := []dialogue.Appointment{}
+	for _, a := range all {
+		switch {
+		case status == "":
+		case status == "unconfirmed" && a.Status != dialogue.Booked:
+			continue
+		case status != "unconfirmed" && string(a.Status) != status:
+			continue
+		}
+		out = append(out, a)
+	}
+	c.JSON(http.StatusOK, gin.H{"appointments": out})
+}

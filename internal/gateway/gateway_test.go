@@ -349,3 +349,50 @@ func TestAPIErrorsAreJSON(t *testing.T) {
 		t.Errorf("reminder for a cancelled appointment = %d, want 409", code)
 	}
 }
+
+func TestNoShowRiskList(t *testing.T) {
+	f := newFixture(t, false)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	for i, id := range []string{"b1", "b2", "c1", "x1"} {
+		if err := f.st.PutAppointment(ctx, dialogue.Appointment{ID: id, PatientID: "p1", Provider: "Dr. A", Location: "main", Type: "checkup", Start: now.Add(time.Duration(24+i) * time.Hour), DurationMinutes: 30}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.st.Confirm(ctx, "c1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.st.Cancel(ctx, "x1"); err != nil {
+		t.Fatal(err)
+	}
+	get := func(q string) (int, []string) {
+		req, _ := http.NewRequest("GET", f.srv.URL+"/v1/appointments?"+q, nil)
+		req.Header.Set("Authorization", "Bearer "+apiKey)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var body struct {
+			Appointments []dialogue.Appointment `json:"appointments"`
+		}
+		_ = json.NewDecoder(resp.Body).Decode(&body)
+		var ids []string
+		for _, a := range body.Appointments {
+			ids = append(ids, a.ID)
+		}
+		return resp.StatusCode, ids
+	}
+	before := url.QueryEscape(now.Add(48 * time.Hour).Format(time.RFC3339))
+	if code, ids := get("status=unconfirmed&before=" + before); code != 200 || strings.Join(ids, ",") != "b1,b2" {
+		t.Errorf("unconfirmed = %d %v, want b1,b2 (a1 is 72 h out, c1 confirmed, x1 cancelled)", code, ids)
+	}
+	if code, ids := get("status=confirmed&before=" + before); code != 200 || strings.Join(ids, ",") != "c1" {
+		t.Errorf("confirmed = %d %v, want c1", code, ids)
+	}
+	for _, bad := range []string{"status=maybe", "before=tomorrow", "after=" + before + "&before=" + url.QueryEscape(now.Format(time.RFC3339))} {
+		if code, _ := get(bad); code != 400 {
+			t.Errorf("GET /v1/appointments?%s = %d, want 400", bad, code)
+		}
+	}
+}

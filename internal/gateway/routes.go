@@ -22,6 +22,7 @@ type Store interface {
 	Patient(ctx context.Context, id string) (dialogue.Patient, error)
 	PutPatient(ctx context.Context, p dialogue.Patient) error
 	Appointment(ctx context.Context, id string) (dialogue.Appointment, error)
+	AppointmentsBetween(ctx context.Context, from, to time.Time) ([]dialogue.Appointment, error)
 	PutAppointment(ctx context.Context, a dialogue.Appointment) error
 	PutSlot(ctx context.Context, s dialogue.Slot) error
 	Slots(ctx context.Context) ([]dialogue.Slot, error)
@@ -95,6 +96,7 @@ func (s *Server) Handler() http.Handler {
 	api.PUT("/patients/:id", s.putPatient)
 	api.GET("/patients/:id", s.getPatient)
 	api.PUT("/appointments/:id", s.putAppointment)
+	api.GET("/appointments", s.listAppointments)
 	api.GET("/appointments/:id", s.getAppointment)
 	api.POST("/appointments/:id/cancel", s.cancelAppointment)
 	api.POST("/appointments/:id/reminders", s.sendReminder)
@@ -103,6 +105,8 @@ func (s *Server) Handler() http.Handler {
 	api.GET("/waitlist", s.listWaitlist)
 	api.GET("/conversations/:phone", s.getConversation)
 	api.GET("/tasks", s.listTasks)
+	api.POST("/broadcasts", s.createBroadcast)
+	api.GET("/broadcasts/:id", s.getBroadcast)
 	return r
 }
 
