@@ -1,0 +1,93 @@
+package main
+
+import (
+	"encoding/hex"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"clinicsms/internal/twiliofake"
+)
+
+// TestWaitlistRaceTwoProcesses: fifty waitlisted patients answer YES at the
+// same moment to one freed slot, half through each of two gateway processes
+// sharing one Redis. Exactly one gets the slot; the other 49 are told it is
+// taken and keep their visit and their place on the list.
+func TestWaitlistRaceTwoProcesses(t *testing.T) {
+	redisURL := os.Getenv("REDIS_URL")
+	if redisURL == "" {
+		t.Fatal("REDIS_URL is unset: two processes need a shared real Redis (.ci/run sets it)")
+	}
+	tw := twiliofake.New(e2eSID, e2eToken)
+	defer tw.Close()
+	env := map[string]string{
+		"TWILIO_ACCOUNT_SID": e2eSID, "TWILIO_AUTH_TOKEN": e2eToken, "TWILIO_FROM_NUMBER": e2eFrom,
+		"TWILIO_API_BASE_URL": tw.URL(), "ADMIN_API_KEY": e2eKey, "KEYWORD_REPLIES": "service",
+		"WAITLIST_BATCH": "50", "LANG_DETECTION": "low", "REDIS_URL": redisURL,
+		"REDIS_KEY_PREFIX": "e2e-race-" + hex.EncodeToString([]byte(time.Now().Format("150405.000"))),
+	}
+	a := startGateway(t, env)
+	b := startGateway(t, env)
+	a.twilio, b.twilio = tw, tw
+	b.run = a.run // same ids and phones through either process
+	const n = 50
+	var phones, appts []string
+	for i := 0; i < n; i++ {
+		_, aid, phone := a.seedPatient(fmt.Sprintf("race%d", i), "en", 100+i, 20)
+		b.phones[phone] = true
+		a.text(phone, "W")
+		phones, appts = append(phones, phone), append(appts, aid)
+	}
+	_, early, _ := a.seedPatient("early", "en", 99, 10)
+	a.mustAPI("POST", "/v1/appointments/"+early+"/cancel", nil, nil)
+	for _, p := range phones {
+		if c := b.conv(p); c.State != "waitlist_offer" {
+			t.Fatalf("%s state %s, want waitlist_offer", p, c.State)
+		}
+	}
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i, p := range phones {
+		g := a
+		if i%2 == 1 {
+			g = b
+		}
+		wg.Add(1)
+		go func(g *gw, p string) {
+			defer wg.Done()
+			<-start
+			g.text(p, "YES")
+		}(g, p)
+	}
+	close(start)
+	wg.Wait()
+	moved, claimed, taken := 0, 0, 0
+	for i, aid := range appts {
+		ap := a.appt(aid)
+		if ap.Status == "rescheduled" {
+			moved++
+		} else if ap.Status != "booked" {
+			t.Errorf("%s status %s, want booked", aid, ap.Status)
+		}
+		switch a.conv(phones[i]).lastOut().Key {
+		case "waitlist.claimed":
+			claimed++
+		case "waitlist.taken":
+			taken++
+		}
+	}
+	if moved != 1 || claimed != 1 || taken != n-1 {
+		t.Errorf("%d simultaneous YES over two processes: %d moved, %d claimed, %d taken; want 1, 1, %d", n, moved, claimed, taken, n-1)
+	}
+	var wl struct {
+		Waitlist []struct {
+			AppointmentID string `json:"appointment_id"`
+		} `json:"waitlist"`
+	}
+	a.mustAPI("GET", "/v1/waitlist", nil, &wl)
+	if len(wl.Waitlist) != n-1 {
+		t.Errorf("waitlist holds %d, want the %d who lost", len(wl.Waitlist), n-1)
+	}
+}
