@@ -58,6 +58,14 @@ const (
 	ClinicCancelled = "clinic.cancelled"
 	// NoAppointment: we found no upcoming appointment for this number; a person will help.
 	NoAppointment = "no_appointment"
+	// WhichAppointment: several visits share this number; which one is meant?
+	// {{.Options}} is a numbered list "1) Maria, Tue Dec 3, 10:30 AM", one a line.
+	WhichAppointment = "which_appointment"
+	// RescheduleNearest: nothing matches the day/time the patient named; the
+	// nearest open times follow; reply with the number or W to wait. {{.Options}} {{.Count}} (plural)
+	RescheduleNearest = "reschedule.nearest"
+	// WaitlistDeclined: patient said no to an offered time; visit stays, still on the waitlist. {{.When}}
+	WaitlistDeclined = "waitlist.declined"
 )
 
 // Keys lists every message key; tests check each language against it.
@@ -66,5 +74,5 @@ var Keys = []string{
 	RescheduleOffer, RescheduleNone, RescheduleDone, RescheduleTaken, ReschedulePick,
 	WaitlistJoined, WaitlistOffer, WaitlistClaimed, WaitlistTaken,
 	Handoff, Clarify, OptOutDone, OptOutCancelWord, OptInDone, HelpInfo,
-	ClinicCancelled, NoAppointment,
+	ClinicCancelled, NoAppointment, WhichAppointment, RescheduleNearest, WaitlistDeclined,
 }
