@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"clinicsms/internal/reminders"
 )
 
 // config is the service's environment, parsed once and validated (SPEC §4).
@@ -40,6 +42,17 @@ type config struct {
 	LangLowAcc  bool // lingua low-accuracy mode
 	// WaitlistBatch is how many waiting patients a freed slot is offered to at once.
 	WaitlistBatch int
+	// LocationZones overrides ClinicZone per appointment location
+	// (LOCATION_TIMEZONES "main=America/Chicago,north=Europe/Berlin").
+	LocationZones map[string]*time.Location
+	// ReminderLeadTimes are how long before a visit reminders go out,
+	// largest first; empty: no automatic reminders.
+	ReminderLeadTimes []time.Duration
+	// QuietStart and QuietEnd bound the reminders' quiet hours as offsets
+	// from local midnight; equal: none.
+	QuietStart, QuietEnd time.Duration
+	// ReminderTick is how often the reminder scheduler looks for due reminders.
+	ReminderTick time.Duration
 }
 
 // parseConfig reads the environment through getenv and fills defaults.
@@ -91,6 +104,18 @@ func parseConfig(getenv func(string) string) (config, error) {
 	zone := orDefault(getenv("CLINIC_TIMEZONE"), "America/New_York")
 	if c.ClinicZone, err = time.LoadLocation(zone); err != nil {
 		return c, fmt.Errorf("CLINIC_TIMEZONE: unknown time zone %q", zone)
+	}
+	if c.LocationZones, err = parseZones(getenv("LOCATION_TIMEZONES")); err != nil {
+		return c, fmt.Errorf("LOCATION_TIMEZONES: %w", err)
+	}
+	if c.ReminderLeadTimes, err = reminders.ParseLeadTimes(orDefault(getenv("REMINDER_LEAD_TIMES"), "72h,24h")); err != nil {
+		return c, fmt.Errorf("REMINDER_LEAD_TIMES: %w", err)
+	}
+	if c.QuietStart, c.QuietEnd, err = reminders.ParseQuietHours(orDefault(getenv("QUIET_HOURS"), "21:00-08:00")); err != nil {
+		return c, fmt.Errorf("QUIET_HOURS: %w", err)
+	}
+	if c.ReminderTick, err = time.ParseDuration(orDefault(getenv("REMINDER_TICK"), "30s")); err != nil {
+		return c, errors.New("REMINDER_TICK must be a duration like 30s")
 	}
 	switch getenv("DEMO_DATA") {
 	case "":
@@ -144,6 +169,9 @@ func (c config) Validate() error {
 	if c.RedisKeyPrefix == "" || strings.ContainsAny(c.RedisKeyPrefix, "{} ") {
 		return errors.New("REDIS_KEY_PREFIX must be non-empty without braces or spaces")
 	}
+	if c.ReminderTick < 100*time.Millisecond || c.ReminderTick > time.Hour {
+		return errors.New("REMINDER_TICK must be between 100ms and 1h")
+	}
 	return nil
 }
 
@@ -165,8 +193,43 @@ func (c config) LogValue() slog.Value {
 		slog.String("admin_api_key", mask(c.AdminAPIKey)),
 		slog.Bool("llm_fallback", c.LLMBaseURL != ""),
 		slog.String("clinic_timezone", c.ClinicZone.String()),
+		slog.Int("location_timezones", len(c.LocationZones)),
+		slog.Any("reminder_lead_times", c.ReminderLeadTimes),
+		slog.String("quiet_hours", quietHours(c.QuietStart, c.QuietEnd)),
+		slog.Duration("reminder_tick", c.ReminderTick),
 		slog.Bool("demo_data", c.DemoData),
 	)
+}
+
+// parseZones reads "location=Zone/Name,..." into a map.
+func parseZones(s string) (map[string]*time.Location, error) {
+	zones := map[string]*time.Location{}
+	if strings.TrimSpace(s) == "" {
+		return zones, nil
+	}
+	for _, pair := range strings.Split(s, ",") {
+		loc, name, ok := strings.Cut(pair, "=")
+		loc, name = strings.TrimSpace(loc), strings.TrimSpace(name)
+		if !ok || loc == "" || name == "" {
+			return nil, fmt.Errorf("%q: want location=Zone/Name", strings.TrimSpace(pair))
+		}
+		z, err := time.LoadLocation(name)
+		if err != nil {
+			return nil, fmt.Errorf("location %q: unknown time zone %q", loc, name)
+		}
+		zones[loc] = z
+	}
+	return zones, nil
+}
+
+func quietHours(start, end time.Duration) string {
+	if start == end {
+		return "off"
+	}
+	clock := func(d time.Duration) string {
+		return fmt.Sprintf("%02d:%02d", int(d/time.Hour), int(d%time.Hour/time.Minute))
+	}
+	return clock(start) + "-" + clock(end)
 }
 
 func mask(s string) string {

@@ -26,6 +26,7 @@ import (
 	"clinicsms/intents"
 	"clinicsms/internal/demo"
 	"clinicsms/internal/gateway"
+	"clinicsms/internal/reminders"
 	"clinicsms/internal/sms"
 	"clinicsms/internal/store"
 	"clinicsms/locales"
@@ -92,12 +93,30 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		sender = sms.NewConsole(stdout)
 	}
 
-	clinic := dialogue.Clinic{Name: cfg.ClinicName, Phone: cfg.ClinicPhone, Zone: cfg.ClinicZone}
+	clinic := dialogue.Clinic{Name: cfg.ClinicName, Phone: cfg.ClinicPhone, Zone: cfg.ClinicZone, Zones: cfg.LocationZones}
 	engine := dialogue.NewEngine(st, st, sender, reader, texts, dialogue.Config{
 		Clinic:                 clinic,
 		WaitlistBatch:          cfg.WaitlistBatch,
 		CarrierAnswersKeywords: cfg.KeywordReplies == "carrier",
 	}, log)
+
+	// Reminders go out from every replica; claims in Redis send each once.
+	sched := reminders.New(st, engine, reminders.Config{
+		LeadTimes: cfg.ReminderLeadTimes, QuietStart: cfg.QuietStart, QuietEnd: cfg.QuietEnd,
+		Zone: clinic.ZoneOf, Tick: cfg.ReminderTick,
+	}, log.With("component", "reminders"))
+	schedCtx, schedStop := context.WithCancel(ctx)
+	schedDone := make(chan struct{})
+	go func() { defer close(schedDone); sched.Run(schedCtx) }()
+	// Stop it before Redis closes; a reminder in flight finishes first.
+	defer func() {
+		schedStop()
+		select {
+		case <-schedDone:
+		case <-time.After(15 * time.Second):
+			log.Warn("reminder scheduler still sending at shutdown")
+		}
+	}()
 
 	if cfg.DemoData {
 		if err := demo.Seed(ctx, st, time.Now(), cfg.ClinicZone); err != nil {

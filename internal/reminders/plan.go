@@ -209,12 +209,13 @@ func (c Config) zone(location string) *time.Location {
 	return time.UTC
 }
 
-// ParseLeadTimes reads a comma-separated list of durations ("72h,24h").
-// "off" or "none" gives no lead times (no automatic reminders).
+// ParseLeadTimes reads a comma-separated list of durations ("72h,24h"),
+// returned largest first. "off" or "none" gives an empty, non-nil list: no
+// automatic reminders (Config.LeadTimes nil would mean the defaults).
 func ParseLeadTimes(s string) ([]time.Duration, error) {
 	s = strings.TrimSpace(s)
 	if s == "off" || s == "none" {
-		return nil, nil
+		return []time.Duration{}, nil
 	}
 	var out []time.Duration
 	for _, f := range strings.Split(s, ",") {

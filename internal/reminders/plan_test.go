@@ -300,7 +300,7 @@ func TestParseLeadTimes(t *testing.T) {
 		{"24h,", nil, true},
 	} {
 		got, err := ParseLeadTimes(tc.in)
-		if (err != nil) != tc.err || !slices.Equal(got, tc.want) {
+		if (err != nil) != tc.err || !slices.Equal(got, tc.want) || (err == nil && got == nil) {
 			t.Errorf("ParseLeadTimes(%q) = %v, %v; want %v, error %v", tc.in, got, err, tc.want, tc.err)
 		}
 	}
