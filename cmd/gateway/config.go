@@ -53,6 +53,9 @@ type config struct {
 	QuietStart, QuietEnd time.Duration
 	// ReminderTick is how often the reminder scheduler looks for due reminders.
 	ReminderTick time.Duration
+	// BroadcastRate is broadcast texts a second per sender, shared by every
+	// replica (BROADCAST_RATE; Twilio's long-code default is 1).
+	BroadcastRate float64
 }
 
 // parseConfig reads the environment through getenv and fills defaults.
@@ -100,6 +103,9 @@ func parseConfig(getenv func(string) string) (config, error) {
 	}
 	if c.WaitlistBatch, err = strconv.Atoi(orDefault(getenv("WAITLIST_BATCH"), "3")); err != nil || c.WaitlistBatch < 1 || c.WaitlistBatch > 50 {
 		return c, errors.New("WAITLIST_BATCH must be a number between 1 and 50")
+	}
+	if c.BroadcastRate, err = strconv.ParseFloat(orDefault(getenv("BROADCAST_RATE"), "1"), 64); err != nil {
+		return c, errors.New("BROADCAST_RATE must be a number of messages a second, like 1 or 0.5")
 	}
 	zone := orDefault(getenv("CLINIC_TIMEZONE"), "America/New_York")
 	if c.ClinicZone, err = time.LoadLocation(zone); err != nil {
@@ -166,6 +172,9 @@ func (c config) Validate() error {
 	if c.LLMBaseURL != "" && c.LLMModel == "" {
 		return errors.New("LLM_BASE_URL needs LLM_MODEL")
 	}
+	if !(c.BroadcastRate > 0 && c.BroadcastRate <= 1000) {
+		return errors.New("BROADCAST_RATE must be more than 0 and at most 1000 messages a second")
+	}
 	if c.RedisKeyPrefix == "" || strings.ContainsAny(c.RedisKeyPrefix, "{} ") {
 		return errors.New("REDIS_KEY_PREFIX must be non-empty without braces or spaces")
 	}
@@ -198,6 +207,7 @@ func (c config) LogValue() slog.Value {
 		slog.String("quiet_hours", quietHours(c.QuietStart, c.QuietEnd)),
 		slog.Duration("reminder_tick", c.ReminderTick),
 		slog.Bool("demo_data", c.DemoData),
+		slog.Float64("broadcast_rate", c.BroadcastRate),
 	)
 }
 

@@ -24,6 +24,7 @@ import (
 
 	"clinicsms/dialogue"
 	"clinicsms/intents"
+	"clinicsms/internal/broadcast"
 	"clinicsms/internal/demo"
 	"clinicsms/internal/gateway"
 	"clinicsms/internal/reminders"
@@ -123,6 +124,23 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 			return fmt.Errorf("seed demo clinic: %w", err)
 		}
 	}
+
+	// Broadcasts go out from every replica, sharing one rate per sender.
+	bcSender := "console"
+	if cfg.SMSProvider == "twilio" {
+		bcSender = cfg.TwilioFrom + cfg.TwilioMessagingSID // exactly one is set
+	}
+	bcWorker := broadcast.NewWorker(st, st, engine, texts, broadcast.Config{Rate: cfg.BroadcastRate, Sender: bcSender, Clinic: clinic}, log)
+	bcCtx, bcStop := context.WithCancel(ctx)
+	bcDone := make(chan struct{})
+	go func() {
+		defer close(bcDone)
+		if err := bcWorker.Run(bcCtx); err != nil {
+			log.Error("broadcast worker", "err", err)
+		}
+	}()
+	// Stop it before Redis closes; texts in flight finish (bounded by its Drain).
+	defer func() { bcStop(); <-bcDone }()
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
