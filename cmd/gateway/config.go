@@ -53,6 +53,9 @@ type config struct {
 	QuietStart, QuietEnd time.Duration
 	// ReminderTick is how often the reminder scheduler looks for due reminders.
 	ReminderTick time.Duration
+	// ReminderLease is how long a replica that died mid-send blocks a
+	// reminder before another replica sends it.
+	ReminderLease time.Duration
 	// BroadcastRate is broadcast texts a second per sender, shared by every
 	// replica (BROADCAST_RATE; Twilio's long-code default is 1).
 	BroadcastRate float64
@@ -123,6 +126,9 @@ func parseConfig(getenv func(string) string) (config, error) {
 	if c.ReminderTick, err = time.ParseDuration(orDefault(getenv("REMINDER_TICK"), "30s")); err != nil {
 		return c, errors.New("REMINDER_TICK must be a duration like 30s")
 	}
+	if c.ReminderLease, err = time.ParseDuration(orDefault(getenv("REMINDER_LEASE"), "2m")); err != nil {
+		return c, errors.New("REMINDER_LEASE must be a duration like 2m")
+	}
 	switch getenv("DEMO_DATA") {
 	case "":
 		c.DemoData = c.RedisURL == ""
@@ -181,6 +187,9 @@ func (c config) Validate() error {
 	if c.ReminderTick < 100*time.Millisecond || c.ReminderTick > time.Hour {
 		return errors.New("REMINDER_TICK must be between 100ms and 1h")
 	}
+	if c.ReminderLease < time.Second || c.ReminderLease > time.Hour {
+		return errors.New("REMINDER_LEASE must be between 1s and 1h")
+	}
 	return nil
 }
 
@@ -206,6 +215,7 @@ func (c config) LogValue() slog.Value {
 		slog.Any("reminder_lead_times", c.ReminderLeadTimes),
 		slog.String("quiet_hours", quietHours(c.QuietStart, c.QuietEnd)),
 		slog.Duration("reminder_tick", c.ReminderTick),
+		slog.Duration("reminder_lease", c.ReminderLease),
 		slog.Bool("demo_data", c.DemoData),
 		slog.Float64("broadcast_rate", c.BroadcastRate),
 	)

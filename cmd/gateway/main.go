@@ -104,7 +104,7 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	// Reminders go out from every replica; claims in Redis send each once.
 	sched := reminders.New(st, engine, reminders.Config{
 		LeadTimes: cfg.ReminderLeadTimes, QuietStart: cfg.QuietStart, QuietEnd: cfg.QuietEnd,
-		Zone: clinic.ZoneOf, Tick: cfg.ReminderTick,
+		Zone: clinic.ZoneOf, Tick: cfg.ReminderTick, Lease: cfg.ReminderLease,
 	}, log.With("component", "reminders"))
 	schedCtx, schedStop := context.WithCancel(ctx)
 	schedDone := make(chan struct{})
