@@ -83,26 +83,35 @@ type State string
 // Conversation states. The transition table in engine.go is the one place
 // that says what happens in each.
 const (
-	Idle          State = "idle"           // nothing pending
-	AwaitingReply State = "awaiting_reply" // a reminder went out
-	ConfirmCancel State = "confirm_cancel" // asked "cancel, really?"
-	ChoosingSlot  State = "choosing_slot"  // offered up to 3 slots
-	WaitlistOffer State = "waitlist_offer" // offered a freed slot from the waitlist
-	Escalated     State = "escalated"      // a person owns the chat; the bot is quiet
+	Idle          State = "idle"                 // nothing pending
+	AwaitingReply State = "awaiting_reply"       // a reminder went out
+	ConfirmCancel State = "confirm_cancel"       // asked "cancel, really?"
+	ChoosingSlot  State = "choosing_slot"        // offered up to 3 slots
+	WaitlistOffer State = "waitlist_offer"       // offered a freed slot from the waitlist
+	ChoosingAppt  State = "choosing_appointment" // asked which of several visits is meant
+	Escalated     State = "escalated"            // a person owns the chat; the bot is quiet
 )
 
 // Conversation is the state of one phone number's chat with the clinic.
 type Conversation struct {
-	Phone            string    `json:"phone"`
-	State            State     `json:"state"`
-	Language         string    `json:"language,omitempty"`
-	OptedOut         bool      `json:"opted_out"`
-	Escalated        bool      `json:"escalated"`
-	EscalationReason string    `json:"escalation_reason,omitempty"`
-	AppointmentID    string    `json:"appointment_id,omitempty"` // appointment in focus
-	Offers           []string  `json:"offers,omitempty"`         // slot ids offered, in order
-	OfferSlotID      string    `json:"offer_slot_id,omitempty"`  // waitlist slot offered
-	Misunderstood    int       `json:"misunderstood,omitempty"`
+	Phone            string   `json:"phone"`
+	State            State    `json:"state"`
+	Language         string   `json:"language,omitempty"`
+	OptedOut         bool     `json:"opted_out"`
+	Escalated        bool     `json:"escalated"`
+	EscalationReason string   `json:"escalation_reason,omitempty"`
+	AppointmentID    string   `json:"appointment_id,omitempty"` // appointment in focus
+	Offers           []string `json:"offers,omitempty"`         // slot ids offered, in order
+	OfferSlotID      string   `json:"offer_slot_id,omitempty"`  // waitlist slot offered
+	Misunderstood    int      `json:"misunderstood,omitempty"`
+	// Pending lists appointments reminded and not yet answered; with more
+	// than one (a parent and children) a bare "C" is ambiguous.
+	Pending []string `json:"pending,omitempty"`
+	// Choices, ChoiceEvent and ChoiceConfidence keep a wish while the
+	// patient says which appointment it is for.
+	Choices          []string  `json:"choices,omitempty"`
+	ChoiceEvent      string    `json:"choice_event,omitempty"`
+	ChoiceConfidence float64   `json:"choice_confidence,omitempty"`
 	UpdatedAt        time.Time `json:"updated_at"`
 }
 

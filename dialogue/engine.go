@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -28,6 +29,7 @@ type Engine struct {
 	texts Texts
 	cfg   Config
 	log   *slog.Logger
+	table map[State]map[event]action
 }
 
 // NewEngine returns an engine over its dependencies.
@@ -35,7 +37,7 @@ func NewEngine(conv Conversations, sched Schedule, send Sender, read Reader, tex
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Engine{conv: conv, sched: sched, send: send, read: read, texts: texts, cfg: cfg.withDefaults(), log: log}
+	return &Engine{conv: conv, sched: sched, send: send, read: read, texts: texts, cfg: cfg.withDefaults(), log: log, table: transitions()}
 }
 
 // Inbound is one text a patient sent.
@@ -75,68 +77,82 @@ const (
 // action is one cell of the transition table.
 type action func(e *Engine, ctx context.Context, t *turn) error
 
-// table is the one place that says what each event does in each state.
-// Compliance keywords (STOP, START, HELP) are handled before it, in every state.
-var table = map[State]map[event]action{
-	Idle: {
-		event(intents.Confirm):    (*Engine).confirm,
-		event(intents.Cancel):     (*Engine).cancel,
-		event(intents.Reschedule): (*Engine).offerSlots,
-		event(intents.Waitlist):   (*Engine).joinWaitlist,
-		event(intents.Question):   escalateFor("question"),
-		event(intents.OptOut):     (*Engine).optOut,
-		event(intents.Help):       (*Engine).help,
-		event(intents.Other):      (*Engine).otherWhenIdle,
-	},
-	AwaitingReply: {
-		event(intents.Confirm):    (*Engine).confirm,
-		event(intents.Cancel):     (*Engine).cancel,
-		event(intents.Reschedule): (*Engine).offerSlots,
-		event(intents.Waitlist):   (*Engine).joinWaitlist,
-		event(intents.Question):   escalateFor("question"),
-		event(intents.OptOut):     (*Engine).optOut,
-		event(intents.Help):       (*Engine).help,
-		event(intents.Other):      (*Engine).misunderstood,
-	},
-	ConfirmCancel: {
-		evYes:                     (*Engine).cancelNow,
-		event(intents.Cancel):     (*Engine).cancelNow,
-		evNo:                      (*Engine).keep,
-		event(intents.Confirm):    (*Engine).keep,
-		event(intents.Reschedule): (*Engine).offerSlots,
-		event(intents.Waitlist):   (*Engine).joinWaitlist,
-		event(intents.Question):   escalateFor("question"),
-		event(intents.OptOut):     (*Engine).optOut,
-		event(intents.Help):       (*Engine).help,
-		event(intents.Other):      (*Engine).misunderstood,
-	},
-	ChoosingSlot: {
-		evPick:                    (*Engine).book,
-		event(intents.Reschedule): (*Engine).offerSlots,
-		event(intents.Cancel):     (*Engine).cancel,
-		event(intents.Confirm):    (*Engine).keepOffers,
-		event(intents.Waitlist):   (*Engine).joinWaitlist,
-		event(intents.Question):   escalateFor("question"),
-		event(intents.OptOut):     (*Engine).optOut,
-		event(intents.Help):       (*Engine).help,
-		event(intents.Other):      (*Engine).misunderstood,
-	},
-	WaitlistOffer: {
-		evYes:                     (*Engine).claim,
-		event(intents.Confirm):    (*Engine).claim,
-		evNo:                      (*Engine).declineOffer,
-		event(intents.Cancel):     (*Engine).cancel,
-		event(intents.Reschedule): (*Engine).offerSlots,
-		event(intents.Waitlist):   (*Engine).declineOffer,
-		event(intents.Question):   escalateFor("question"),
-		event(intents.OptOut):     (*Engine).optOut,
-		event(intents.Help):       (*Engine).help,
-		event(intents.Other):      (*Engine).misunderstood,
-	},
-	Escalated: {
-		// A person owns the chat: the bot records and stays quiet.
-		evAny: (*Engine).quiet,
-	},
+// transitions is the one place that says what each event does in each
+// state. Compliance keywords (STOP, START, HELP) are handled before it, in
+// every state.
+func transitions() map[State]map[event]action {
+	return map[State]map[event]action{
+		Idle: {
+			event(intents.Confirm):    (*Engine).confirm,
+			event(intents.Cancel):     (*Engine).cancel,
+			event(intents.Reschedule): (*Engine).offerSlots,
+			event(intents.Waitlist):   (*Engine).joinWaitlist,
+			event(intents.Question):   escalateFor("question"),
+			event(intents.OptOut):     (*Engine).optOut,
+			event(intents.Help):       (*Engine).help,
+			event(intents.Other):      (*Engine).otherWhenIdle,
+		},
+		AwaitingReply: {
+			event(intents.Confirm):    (*Engine).confirm,
+			event(intents.Cancel):     (*Engine).cancel,
+			event(intents.Reschedule): (*Engine).offerSlots,
+			event(intents.Waitlist):   (*Engine).joinWaitlist,
+			event(intents.Question):   escalateFor("question"),
+			event(intents.OptOut):     (*Engine).optOut,
+			event(intents.Help):       (*Engine).help,
+			event(intents.Other):      (*Engine).misunderstood,
+		},
+		ConfirmCancel: {
+			evYes:                     (*Engine).cancelNow,
+			event(intents.Cancel):     (*Engine).cancelNow,
+			evNo:                      (*Engine).keep,
+			event(intents.Confirm):    (*Engine).keep,
+			event(intents.Reschedule): (*Engine).offerSlots,
+			event(intents.Waitlist):   (*Engine).joinWaitlist,
+			event(intents.Question):   escalateFor("question"),
+			event(intents.OptOut):     (*Engine).optOut,
+			event(intents.Help):       (*Engine).help,
+			event(intents.Other):      (*Engine).misunderstood,
+		},
+		ChoosingSlot: {
+			evPick:                    (*Engine).book,
+			event(intents.Reschedule): (*Engine).offerSlots,
+			event(intents.Cancel):     (*Engine).cancel,
+			event(intents.Confirm):    (*Engine).keepOffers,
+			event(intents.Waitlist):   (*Engine).joinWaitlist,
+			event(intents.Question):   escalateFor("question"),
+			event(intents.OptOut):     (*Engine).optOut,
+			event(intents.Help):       (*Engine).help,
+			event(intents.Other):      (*Engine).misunderstood,
+		},
+		WaitlistOffer: {
+			evYes:                     (*Engine).claim,
+			event(intents.Confirm):    (*Engine).claim,
+			evNo:                      (*Engine).declineOffer,
+			event(intents.Cancel):     (*Engine).cancel,
+			event(intents.Reschedule): (*Engine).offerSlots,
+			event(intents.Waitlist):   (*Engine).declineOffer,
+			event(intents.Question):   escalateFor("question"),
+			event(intents.OptOut):     (*Engine).optOut,
+			event(intents.Help):       (*Engine).help,
+			event(intents.Other):      (*Engine).misunderstood,
+		},
+		ChoosingAppt: {
+			evPick:                    (*Engine).chooseAppointment,
+			event(intents.Confirm):    (*Engine).confirm,
+			event(intents.Cancel):     (*Engine).cancel,
+			event(intents.Reschedule): (*Engine).offerSlots,
+			event(intents.Waitlist):   (*Engine).joinWaitlist,
+			event(intents.Question):   escalateFor("question"),
+			event(intents.OptOut):     (*Engine).optOut,
+			event(intents.Help):       (*Engine).help,
+			event(intents.Other):      (*Engine).misunderstood,
+		},
+		Escalated: {
+			// A person owns the chat: the bot records and stays quiet.
+			evAny: (*Engine).quiet,
+		},
+	}
 }
 
 // turn carries one inbound message through the table.
@@ -151,6 +167,10 @@ type turn struct {
 	pick     int
 	replies  []Sent
 	freed    []Slot // slots freed this turn, offered to the waitlist after unlock
+	// ambiguous holds the visits a reply could be about when focus cannot
+	// tell; chosen is the one the patient picked from such a list.
+	ambiguous []Appointment
+	chosen    string
 }
 
 // Receive handles one inbound text: records it with its reading, moves the
@@ -267,9 +287,9 @@ func (e *Engine) step(ctx context.Context, t *turn) error {
 		return e.escalate(ctx, t, "unknown_number")
 	}
 	t.event = e.eventOf(t)
-	row := table[t.conv.State]
+	row := e.table[t.conv.State]
 	if row == nil {
-		row = table[Idle]
+		row = e.table[Idle]
 	}
 	act, ok := row[t.event]
 	if !ok {
@@ -293,6 +313,11 @@ func (e *Engine) eventOf(t *turn) event {
 		}
 	case ChoosingSlot:
 		if n, ok := pickNumber(t.body); ok && n >= 1 && n <= len(t.conv.Offers) {
+			t.pick = n
+			return evPick
+		}
+	case ChoosingAppt:
+		if n, ok := pickNumber(t.body); ok && n >= 1 && n <= len(t.conv.Choices) {
 			t.pick = n
 			return evPick
 		}
@@ -364,10 +389,39 @@ func replyLang(ps []Patient, convLang, detected string) string {
 	return locales.Default
 }
 
-// focus returns the appointment the conversation is about: the one in focus
-// if still active, otherwise the next active future appointment of the
-// number's patients.
+// focus returns the appointment the conversation is about. Several
+// patients can share a phone (a parent and children): a reply is matched to
+// a visit by a patient's name in it, then by the reminder it answers; when
+// that leaves more than one candidate, focus reports none and sets
+// t.ambiguous so the caller can ask which one is meant.
 func (e *Engine) focus(ctx context.Context, t *turn) (Appointment, bool, error) {
+	cands, err := e.candidates(ctx, t)
+	if err != nil {
+		return Appointment{}, false, err
+	}
+	for _, a := range cands {
+		if a.ID == t.chosen {
+			return a, true, nil
+		}
+	}
+	if a, ok := byName(t.body, t.patients, cands); ok {
+		t.conv.AppointmentID = a.ID
+		return a, true, nil
+	}
+	var pending []Appointment
+	for _, a := range cands {
+		if slices.Contains(t.conv.Pending, a.ID) {
+			pending = append(pending, a)
+		}
+	}
+	switch {
+	case len(pending) == 1:
+		t.conv.AppointmentID = pending[0].ID
+		return pending[0], true, nil
+	case len(pending) > 1:
+		t.ambiguous = pending
+		return Appointment{}, false, nil
+	}
 	if t.conv.AppointmentID != "" {
 		a, err := e.sched.Appointment(ctx, t.conv.AppointmentID)
 		if err == nil && a.Active() {
@@ -377,12 +431,26 @@ func (e *Engine) focus(ctx context.Context, t *turn) (Appointment, bool, error) 
 			return Appointment{}, false, err
 		}
 	}
+	switch {
+	case len(cands) == 0:
+		return Appointment{}, false, nil
+	case len(cands) > 1 && patientsOf(cands) > 1:
+		t.ambiguous = cands
+		return Appointment{}, false, nil
+	}
+	t.conv.AppointmentID = cands[0].ID
+	return cands[0], true, nil
+}
+
+// candidates lists the active future appointments of the number's
+// patients, earliest first.
+func (e *Engine) candidates(ctx context.Context, t *turn) ([]Appointment, error) {
 	now := e.cfg.Now()
 	var next []Appointment
 	for _, p := range t.patients {
 		as, err := e.sched.AppointmentsByPatient(ctx, p.ID)
 		if err != nil {
-			return Appointment{}, false, err
+			return nil, err
 		}
 		for _, a := range as {
 			if a.Active() && a.Start.After(now) {
@@ -390,25 +458,97 @@ func (e *Engine) focus(ctx context.Context, t *turn) (Appointment, bool, error) 
 			}
 		}
 	}
-	if len(next) == 0 {
-		return Appointment{}, false, nil
-	}
 	sort.Slice(next, func(i, j int) bool { return next[i].Start.Before(next[j].Start) })
-	t.conv.AppointmentID = next[0].ID
-	return next[0], true, nil
+	return next, nil
 }
 
-// withAppointment runs f on the appointment in focus, or tells the patient
-// none was found and hands over to a person.
+func patientsOf(as []Appointment) int {
+	seen := map[string]bool{}
+	for _, a := range as {
+		seen[a.PatientID] = true
+	}
+	return len(seen)
+}
+
+// byName finds the one candidate whose patient's first name the text
+// contains ("Leo can't come"), when the number has several patients.
+func byName(body string, ps []Patient, cands []Appointment) (Appointment, bool) {
+	if len(ps) < 2 {
+		return Appointment{}, false
+	}
+	words := strings.FieldsFunc(strings.ToLower(body), func(r rune) bool { return !unicode.IsLetter(r) })
+	var found []Appointment
+	for _, p := range ps {
+		first := strings.ToLower(firstName(p.Name))
+		if first == "" || !slices.Contains(words, first) {
+			continue
+		}
+		for _, a := range cands {
+			if a.PatientID == p.ID {
+				found = append(found, a)
+			}
+		}
+	}
+	if len(found) == 1 {
+		return found[0], true
+	}
+	return Appointment{}, false
+}
+
+// withAppointment runs f on the appointment in focus; asks which one is
+// meant when several patients share the number; or tells the patient none
+// was found and hands over to a person.
 func (e *Engine) withAppointment(ctx context.Context, t *turn, f func(Appointment) error) error {
 	a, ok, err := e.focus(ctx, t)
 	if err != nil {
 		return err
 	}
+	if !ok && len(t.ambiguous) > 0 {
+		return e.askWhich(ctx, t)
+	}
 	if !ok {
 		return e.escalateWith(ctx, t, "no_appointment", locales.NoAppointment)
 	}
 	return f(a)
+}
+
+// askWhich lists the candidate visits by patient and time and keeps the
+// wish until the patient picks one.
+func (e *Engine) askWhich(ctx context.Context, t *turn) error {
+	names := map[string]string{}
+	for _, p := range t.patients {
+		names[p.ID] = firstName(p.Name)
+	}
+	var lines []string
+	t.conv.Choices = t.conv.Choices[:0]
+	for i, a := range t.ambiguous {
+		if i == 5 {
+			break
+		}
+		lines = append(lines, strconv.Itoa(i+1)+") "+names[a.PatientID]+", "+e.when(a, t.lang))
+		t.conv.Choices = append(t.conv.Choices, a.ID)
+	}
+	t.conv.State, t.conv.ChoiceEvent, t.conv.ChoiceConfidence = ChoosingAppt, string(t.event), t.reading.Confidence
+	return e.reply(ctx, t, locales.WhichAppointment, map[string]any{"Options": strings.Join(lines, "\n"), "Count": len(lines)})
+}
+
+// chooseAppointment applies the kept wish to the visit the patient picked.
+func (e *Engine) chooseAppointment(ctx context.Context, t *turn) error {
+	id, ev, conf := t.conv.Choices[t.pick-1], event(t.conv.ChoiceEvent), t.conv.ChoiceConfidence
+	t.conv.State, t.conv.Choices, t.conv.ChoiceEvent, t.conv.ChoiceConfidence = Idle, nil, "", 0
+	t.conv.AppointmentID, t.chosen = id, id
+	act, ok := e.table[Idle][ev]
+	if !ok {
+		return e.misunderstood(ctx, t)
+	}
+	t.event, t.body = ev, ""
+	t.reading = intents.Reading{Lang: t.reading.Lang, Intent: intents.Label(ev), Confidence: conf, Sure: true, Source: "choice"}
+	return act(e, ctx, t)
+}
+
+// settled drops an appointment from the reminders awaiting an answer.
+func (t *turn) settled(id string) {
+	t.conv.Pending = slices.DeleteFunc(t.conv.Pending, func(p string) bool { return p == id })
 }
 
 func (e *Engine) when(a Appointment, lang string) string {
@@ -425,6 +565,7 @@ func (e *Engine) confirm(ctx context.Context, t *turn) error {
 		if err != nil {
 			return fmt.Errorf("confirm: %w", err)
 		}
+		t.settled(a.ID)
 		t.conv.State, t.conv.Misunderstood = Idle, 0
 		return e.reply(ctx, t, locales.ConfirmDone, map[string]any{"When": e.when(a, t.lang)})
 	})
@@ -449,6 +590,7 @@ func (e *Engine) cancelNow(ctx context.Context, t *turn) error {
 			return fmt.Errorf("cancel: %w", err)
 		}
 		t.freed = append(t.freed, freed)
+		t.settled(a.ID)
 		t.conv.State, t.conv.Misunderstood, t.conv.Offers = Idle, 0, nil
 		return e.reply(ctx, t, locales.CancelDone, map[string]any{"When": e.when(cancelled, t.lang)})
 	})
@@ -548,6 +690,7 @@ func (e *Engine) book(ctx context.Context, t *turn) error {
 	if err != nil {
 		return fmt.Errorf("book: %w", err)
 	}
+	t.settled(a.ID)
 	t.conv.State, t.conv.Offers, t.conv.AppointmentID = Idle, nil, booked.ID
 	return e.reply(ctx, t, locales.RescheduleDone, map[string]any{"When": e.when(booked, t.lang)})
 }
@@ -574,6 +717,7 @@ func (e *Engine) claim(ctx context.Context, t *turn) error {
 		return fmt.Errorf("claim slot: %w", err)
 	}
 	t.freed = append(t.freed, freed)
+	t.settled(t.conv.AppointmentID)
 	t.conv.AppointmentID = moved.ID
 	if err := e.sched.ClearOffers(ctx, slotID); err != nil {
 		e.log.Warn("clear offers", "err", err)
@@ -585,7 +729,7 @@ func (e *Engine) claim(ctx context.Context, t *turn) error {
 func (e *Engine) declineOffer(ctx context.Context, t *turn) error {
 	t.conv.State, t.conv.OfferSlotID = Idle, ""
 	return e.withAppointment(ctx, t, func(a Appointment) error {
-		return e.reply(ctx, t, locales.WaitlistJoined, map[string]any{"When": e.when(a, t.lang)})
+		return e.reply(ctx, t, locales.WaitlistDeclined, map[string]any{"When": e.when(a, t.lang)})
 	})
 }
 

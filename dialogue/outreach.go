@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"clinicsms/locales"
 )
@@ -69,6 +70,12 @@ func (e *Engine) SendReminder(ctx context.Context, apptID string) (Sent, error) 
 	}
 	if c.State != Escalated {
 		c.State, c.AppointmentID, c.Misunderstood, c.Offers, c.OfferSlotID = AwaitingReply, a.ID, 0, nil, ""
+	}
+	if !slices.Contains(c.Pending, a.ID) {
+		c.Pending = append(c.Pending, a.ID)
+		if len(c.Pending) > 5 { // unanswered reminders of long ago say nothing
+			c.Pending = c.Pending[len(c.Pending)-5:]
+		}
 	}
 	c.UpdatedAt = e.cfg.Now().UTC()
 	if err := e.conv.SaveConversation(ctx, c); err != nil {
