@@ -69,64 +69,73 @@ func (r *Redactor) Redact(text string, names []string) string {
 	}
 	year := r.now().Year()
 	s := text
-	s = reEmail.ReplaceAllString(s, PlaceholderEmail)
-	s = redactLabelledIDs(s)
-	s = replaceBounded(s, reSSN, digitBound, PlaceholderID)
-	s = redactLabelledDOB(s)
-	s = redactFullDates(s, year)
-	s = redactAddresses(s)
-	s = redactAlnumIDs(s)
-	s = redactPhones(s)
-	s = replaceBounded(s, reFiveDigits, digitBound, PlaceholderAddress)
-	s = replaceBounded(s, reSixDigits, digitBound, PlaceholderID)
-	s = reLongDigits.ReplaceAllString(s, PlaceholderPhone)
-	s = redactKnownNames(s, names)
-	s = redactIntroductions(s)
+	if strings.ContainsRune(s, '@') {
+		s = rePHIEmail.ReplaceAllString(s, PlaceholderEmail)
+	}
+	s = phiLabelledDOB(s) // a spelled-out date needs no digit
+	if strings.IndexFunc(s, unicode.IsDigit) >= 0 {
+		// Everything else but unit letters ("apt B") carries a digit.
+		s = phiLabelledIDs(s)
+		s = phiReplaceBounded(s, rePHISSN, phiDigitBound, PlaceholderID)
+		s = phiFullDates(s, year)
+		s = phiAddresses(s)
+		s = phiAlnumIDs(s)
+		s = phiPhones(s)
+		s = phiReplaceBounded(s, rePHIFiveDigits, phiDigitBound, PlaceholderAddress)
+		s = phiReplaceBounded(s, rePHISixDigits, phiDigitBound, PlaceholderID)
+		s = rePHILongDigits.ReplaceAllString(s, PlaceholderPhone)
+	} else {
+		s = phiReplace(s, rePHIAddrUnit, func(s string, m []int) (string, bool) {
+			return PlaceholderAddress, phiWordBound(s, m[0], m[1])
+		})
+	}
+	s = phiKnownNames(s, names)
+	s = phiIntroductions(s)
 	s = r.redactPersons(s)
 	return s
 }
 
 // ---- matching helpers ----
 
-func isWordRune(r rune) bool {
+func phiWordRune(r rune) bool {
 	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r) || r == '_'
 }
 
-// boundFunc reports whether s[i:j] stands alone at its edges.
-type boundFunc func(s string, i, j int) bool
+// phiBoundFunc reports whether s[i:j] stands alone at its edges.
+type phiBoundFunc func(s string, i, j int) bool
 
-// wordBound: no letter, digit or mark touches the match.
-func wordBound(s string, i, j int) bool { return leftFree(s, i) && rightFree(s, j) }
+// phiWordBound: no letter, digit or mark touches the match.
+func phiWordBound(s string, i, j int) bool { return phiLeftFree(s, i) && phiRightFree(s, j) }
 
-func leftFree(s string, i int) bool {
+func phiLeftFree(s string, i int) bool {
 	if i <= 0 {
 		return true
 	}
 	r, _ := utf8.DecodeLastRuneInString(s[:i])
-	return !isWordRune(r)
+	return !phiWordRune(r)
 }
 
-func rightFree(s string, j int) bool {
+func phiRightFree(s string, j int) bool {
 	if j >= len(s) {
 		return true
 	}
 	r, _ := utf8.DecodeRuneInString(s[j:])
-	return !isWordRune(r)
+	return !phiWordRune(r)
 }
 
-// softBound is wordBound except where the match or its neighbour is in a
+// phiSoftBound is phiWordBound except where the match or its neighbour is in a
 // script written without spaces: there a label may touch other words.
-func softBound(s string, i, j int) bool {
+func phiSoftBound(s string, i, j int) bool {
 	if i < j {
 		first, _ := utf8.DecodeRuneInString(s[i:])
 		last, _ := utf8.DecodeLastRuneInString(s[:j])
-		if !unspaced(first) && !leftFree(s, i) {
-			if r, _ := utf8.DecodeLastRuneInString(s[:i]); !unspaced(r) {
+		if !phiUnspaced(first) && !phiLeftFree(s, i) {
+			if r, _ := utf8.DecodeLastRuneInString(s[:i]); !phiUnspaced(r) {
 				return false
 			}
 		}
-		if !unspaced(last) && !rightFree(s, j) {
-			if r, _ := utf8.DecodeRuneInString(s[j:]); !unspaced(r) {
+		if !phiUnspaced(last) && !phiRightFree(s, j) {
+			if r, _ := utf8.DecodeRuneInString(s[j:]); !phiUnspaced(r) {
 				return false
 			}
 		}
@@ -134,8 +143,8 @@ func softBound(s string, i, j int) bool {
 	return true
 }
 
-// digitBound: no digit touches the match (letters may: "tel5551234").
-func digitBound(s string, i, j int) bool {
+// phiDigitBound: no digit touches the match (letters may: "tel5551234").
+func phiDigitBound(s string, i, j int) bool {
 	if i > 0 {
 		if r, _ := utf8.DecodeLastRuneInString(s[:i]); unicode.IsDigit(r) {
 			return false
@@ -149,18 +158,18 @@ func digitBound(s string, i, j int) bool {
 	return true
 }
 
-// replaceMatches replaces each match m of re (submatch indexes) for which
+// phiReplace replaces each match m of re (submatch indexes) for which
 // f returns ok with f's replacement of s[m[0]:m[1]].
-func replaceMatches(s string, re *regexp.Regexp, f func(s string, m []int) (string, bool)) string {
-	return replaceExt(s, re, func(s string, m []int) (string, int, bool) {
+func phiReplace(s string, re *regexp.Regexp, f func(s string, m []int) (string, bool)) string {
+	return phiReplaceExt(s, re, func(s string, m []int) (string, int, bool) {
 		rep, ok := f(s, m)
 		return rep, m[1], ok
 	})
 }
 
-// replaceExt is replaceMatches where f also says where the replaced span
+// phiReplaceExt is phiReplace where f also says where the replaced span
 // ends (at or after the match: a label's value follows it).
-func replaceExt(s string, re *regexp.Regexp, f func(s string, m []int) (rep string, end int, ok bool)) string {
+func phiReplaceExt(s string, re *regexp.Regexp, f func(s string, m []int) (rep string, end int, ok bool)) string {
 	ms := re.FindAllStringSubmatchIndex(s, -1)
 	if ms == nil {
 		return s
@@ -183,19 +192,19 @@ func replaceExt(s string, re *regexp.Regexp, f func(s string, m []int) (rep stri
 	return b.String()
 }
 
-func replaceBounded(s string, re *regexp.Regexp, bound boundFunc, placeholder string) string {
-	return replaceMatches(s, re, func(s string, m []int) (string, bool) {
+func phiReplaceBounded(s string, re *regexp.Regexp, bound phiBoundFunc, placeholder string) string {
+	return phiReplace(s, re, func(s string, m []int) (string, bool) {
 		return placeholder, bound(s, m[0], m[1])
 	})
 }
 
-// replaceGroup replaces group g of each match with placeholder, keeping the
+// phiReplaceGroup replaces group g of each match with placeholder, keeping the
 // rest (a label such as "MRN" stays: it tells the model what was there).
-func replaceGroup(s string, m []int, g int, placeholder string) string {
+func phiReplaceGroup(s string, m []int, g int, placeholder string) string {
 	return s[m[0]:m[2*g]] + placeholder + s[m[2*g+1]:m[1]]
 }
 
-func countDigits(s string) (digits, letters int) {
+func phiCountDigits(s string) (digits, letters int) {
 	for _, r := range s {
 		switch {
 		case unicode.IsDigit(r):
@@ -207,21 +216,21 @@ func countDigits(s string) (digits, letters int) {
 	return
 }
 
-// atoiAny reads a run of decimal digits of any script.
-func atoiAny(s string) int {
+// phiAtoi reads a run of decimal digits of any script.
+func phiAtoi(s string) int {
 	n := 0
 	for _, r := range s {
 		if !unicode.IsDigit(r) {
 			continue
 		}
-		n = n*10 + digitValue(r)
+		n = n*10 + phiDigitValue(r)
 	}
 	return n
 }
 
-// digitValue is the value of a decimal digit of any script: Unicode puts
+// phiDigitValue is the value of a decimal digit of any script: Unicode puts
 // every script's ten digits in one contiguous block starting at zero.
-func digitValue(r rune) int {
+func phiDigitValue(r rune) int {
 	for z := r; z >= r-9; z-- {
 		if !unicode.IsDigit(z) {
 			return int(r - z - 1)
@@ -233,10 +242,10 @@ func digitValue(r rune) int {
 // ---- emails, ids ----
 
 var (
-	reEmail = regexp.MustCompile(`[\p{L}\p{N}._%+\-]+@[\p{L}\p{N}\-]+(?:\.[\p{L}\p{N}\-]+)+`)
-	reSSN   = regexp.MustCompile(`\p{Nd}{3}-\p{Nd}{2}-\p{Nd}{4}`)
+	rePHIEmail = regexp.MustCompile(`[\p{L}\p{N}._%+\-]+@[\p{L}\p{N}\-]+(?:\.[\p{L}\p{N}\-]+)+`)
+	rePHISSN   = regexp.MustCompile(`\p{Nd}{3}-\p{Nd}{2}-\p{Nd}{4}`)
 
-	reLabelledID = regexp.MustCompile(`(?i)(` +
+	rePHILabelledID = regexp.MustCompile(`(?i)(` +
 		`mrn|m\.r\.n\.?|medical\s+record(?:\s+(?:number|no\.?|#))?|record\s*(?:number|no\.?|#)?|chart\s*(?:number|no\.?|#)|` +
 		`patient\s*(?:id|number|no\.?|#)|insurance(?:\s+(?:id|number|no\.?|#|card))?|member(?:ship)?\s*(?:id|number|no\.?|#)|` +
 		`policy(?:\s*(?:id|number|no\.?|#))?|group\s*(?:number|no\.?|#)|subscriber\s+id|medicaid(?:\s+id)?|medicare(?:\s+id)?|` +
@@ -254,47 +263,47 @@ var (
 		`)(?:\s*(?:is|es|est|ist|é|è|:|#|=|-|是|为|は|은|는))*\s*` +
 		`([\p{L}\p{N}][\p{L}\p{N}/\-]*(?:\s\p{N}{3,}[\p{N}\-]*)*)`)
 
-	// reToken is a run of letters, digits and hyphens: candidates for ids.
-	reToken  = regexp.MustCompile(`[\p{L}\p{N}][\p{L}\p{N}\-]*`)
-	reTimeLk = regexp.MustCompile(`(?i)^\p{Nd}{1,4}(?:am|pm|a|p|h|hs|hrs|uhr|h\p{Nd}{2}|st|nd|rd|th|er|e|ème)$`)
+	// rePHIToken is a run of letters, digits and hyphens: candidates for ids.
+	rePHIToken    = regexp.MustCompile(`[\p{L}\p{N}][\p{L}\p{N}\-]*`)
+	rePHITimeLike = regexp.MustCompile(`(?i)^\p{Nd}{1,4}(?:am|pm|a|p|h|hs|hrs|uhr|h\p{Nd}{2}|st|nd|rd|th|er|e|ème)$`)
 )
 
-func redactLabelledIDs(s string) string {
-	return replaceMatches(s, reLabelledID, func(s string, m []int) (string, bool) {
-		if !softBound(s, m[2], m[3]) {
+func phiLabelledIDs(s string) string {
+	return phiReplace(s, rePHILabelledID, func(s string, m []int) (string, bool) {
+		if !phiSoftBound(s, m[2], m[3]) {
 			return "", false
 		}
 		v := s[m[4]:m[5]]
-		d, _ := countDigits(v)
-		if d == 0 || utf8.RuneCountInString(v) < 3 || !rightFree(s, m[5]) {
+		d, _ := phiCountDigits(v)
+		if d == 0 || utf8.RuneCountInString(v) < 3 || !phiRightFree(s, m[5]) {
 			return "", false
 		}
-		return replaceGroup(s, m, 2, PlaceholderID), true
+		return phiReplaceGroup(s, m, 2, PlaceholderID), true
 	})
 }
 
-// redactAlnumIDs replaces tokens of six or more characters that mix
+// phiAlnumIDs replaces tokens of six or more characters that mix
 // letters and at least three digits ("A1234567", "XK-99812"), unless they
 // read as a time or an ordinal ("1030am").
-func redactAlnumIDs(s string) string {
-	return replaceMatches(s, reToken, func(s string, m []int) (string, bool) {
+func phiAlnumIDs(s string) string {
+	return phiReplace(s, rePHIToken, func(s string, m []int) (string, bool) {
 		tok := s[m[0]:m[1]]
 		if utf8.RuneCountInString(tok) < 6 {
 			return "", false
 		}
-		d, l := countDigits(tok)
-		if d < 3 || l == 0 || timeLike(tok) {
+		d, l := phiCountDigits(tok)
+		if d < 3 || l == 0 || phiTimeLike(tok) {
 			return "", false
 		}
 		return PlaceholderID, true
 	})
 }
 
-// timeLike reports whether every hyphenated part of tok reads as a time,
+// phiTimeLike reports whether every hyphenated part of tok reads as a time,
 // an ordinal or a short number ("10am-11am", "3pm").
-func timeLike(tok string) bool {
+func phiTimeLike(tok string) bool {
 	for _, p := range strings.Split(tok, "-") {
-		if d, l := countDigits(p); !(l == 0 && d <= 2) && !reTimeLk.MatchString(p) {
+		if d, l := phiCountDigits(p); !(l == 0 && d <= 2) && !rePHITimeLike.MatchString(p) {
 			return false
 		}
 	}
@@ -303,10 +312,10 @@ func timeLike(tok string) bool {
 
 // ---- dates of birth ----
 
-// dobFiller is what may sit between a DOB label and the date.
-const dobFiller = `(?:\s*(?:is|was|es|est|ist|é|è|era|on|el|le|am|em|il|:|-|=|是|为|は|은|는))*\s*`
+// phiDOBFiller is what may sit between a DOB label and the date.
+const phiDOBFiller = `(?:\s*(?:is|was|es|est|ist|é|è|era|on|el|le|am|em|il|:|-|=|是|为|は|은|는))*\s*`
 
-const months = `january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|` +
+const phiMonths = `january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|` +
 	`enero|febrero|marzo|abril|mayo|junio|julio|agosto|se?ptiembre|octubre|noviembre|diciembre|ene|` +
 	`janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[ûu]t|septembre|octobre|novembre|d[ée]cembre|janv|f[ée]vr|` +
 	`januar|j[äa]nner|februar|m[äa]rz|maerz|juni|juli|oktober|dezember|` +
@@ -321,16 +330,16 @@ const months = `january|february|march|april|may|june|july|august|september|octo
 	`ιανουαρίου|φεβρουαρίου|μαρτίου|απριλίου|μαΐου|μαίου|ιουνίου|ιουλίου|αυγούστου|σεπτεμβρίου|οκτωβρίου|νοεμβρίου|δεκεμβρίου`
 
 var (
-	reDateDMYName = regexp.MustCompile(`(?i)\p{Nd}{1,2}(?:st|nd|rd|th|er|º|ª|\.)?\s*(?:of\s+|de\s+|di\s+)?(?:` + months + `)\.?,?\s*(?:de\s+|del\s+|of\s+)?(\p{Nd}{4}|'\p{Nd}{2})`)
-	reDateMDYName = regexp.MustCompile(`(?i)(?:` + months + `)\.?\s+\p{Nd}{1,2}(?:st|nd|rd|th)?,?\s+(\p{Nd}{4}|'\p{Nd}{2})`)
-	reDateNumeric = regexp.MustCompile(`\p{Nd}{1,2}[/.\-]\p{Nd}{1,2}[/.\-](\p{Nd}{4}|\p{Nd}{2})`)
-	reDateISO     = regexp.MustCompile(`(\p{Nd}{4})[/.\-]\p{Nd}{1,2}[/.\-]\p{Nd}{1,2}`)
-	reDateCJK     = regexp.MustCompile(`(\p{Nd}{4})\s*[年년]\s*\p{Nd}{1,2}\s*[月월]\s*\p{Nd}{1,2}\s*[日号號일]?`)
-	reDateVI      = regexp.MustCompile(`(?i)(?:ngày\s*)?\p{Nd}{1,2}\s*tháng\s*\p{Nd}{1,2}\s*(?:năm\s*)?(\p{Nd}{4})`)
+	rePHIDateDMYName = regexp.MustCompile(`(?i)\p{Nd}{1,2}(?:st|nd|rd|th|er|º|ª|\.)?\s*(?:of\s+|de\s+|di\s+)?(?:` + phiMonths + `)\.?,?\s*(?:de\s+|del\s+|of\s+)?(\p{Nd}{4}|'\p{Nd}{2})`)
+	rePHIDateMDYName = regexp.MustCompile(`(?i)(?:` + phiMonths + `)\.?\s+\p{Nd}{1,2}(?:st|nd|rd|th)?,?\s+(\p{Nd}{4}|'\p{Nd}{2})`)
+	rePHIDateNumeric = regexp.MustCompile(`\p{Nd}{1,2}[/.\-]\p{Nd}{1,2}[/.\-](\p{Nd}{4}|\p{Nd}{2})`)
+	rePHIDateISO     = regexp.MustCompile(`(\p{Nd}{4})[/.\-]\p{Nd}{1,2}[/.\-]\p{Nd}{1,2}`)
+	rePHIDateCJK     = regexp.MustCompile(`(\p{Nd}{4})\s*[年년]\s*\p{Nd}{1,2}\s*[月월]\s*\p{Nd}{1,2}\s*[日号號일]?`)
+	rePHIDateVI      = regexp.MustCompile(`(?i)(?:ngày\s*)?\p{Nd}{1,2}\s*tháng\s*\p{Nd}{1,2}\s*(?:năm\s*)?(\p{Nd}{4})`)
 
-	// reDOBStrong finds words that announce a date of birth; whatever
+	// rePHIDOBStrong finds words that announce a date of birth; whatever
 	// follows them is redacted (a date shape, else up to four words).
-	reDOBStrong = regexp.MustCompile(`(?i)(` +
+	rePHIDOBStrong = regexp.MustCompile(`(?i)(` +
 		`d\.?o\.?b\.?|date\s+of\s+birth|birth\s*date|` +
 		`fecha\s+de\s+nacimiento|f\.\s*nac\.?|date\s+de\s+naissance|geburtsdatum|geb\.|` +
 		`data\s+de\s+nascimento|data\s+di\s+nascita|data\s+urodzenia|дата\s+рождения|дата\s+народження|` +
@@ -339,48 +348,48 @@ var (
 		`doğum\s+tarihi|tanggal\s+lahir|tgl\s+lahir|tarehe\s+ya\s+kuzaliwa|` +
 		`जन्म\s*तिथि|जन्मतिथि|janam\s+tithi|ημερομηνία\s+γέννησης|` +
 		`petsa\s+ng\s+kapanganakan|taariikhda\s+dhalashada|ծննդյան\s+ամսաթիվ|জন্ম\s*তারিখ|જન્મ\s*તારીખ|ਜਨਮ\s*ਮਿਤੀ` +
-		`)` + dobFiller)
-	// reDOBWeak finds words that may announce a date of birth (birthday,
+		`)` + phiDOBFiller)
+	// rePHIDOBWeak finds words that may announce a date of birth (birthday,
 	// born): only a date shape right after them is redacted.
-	reDOBWeak = regexp.MustCompile(`(?i)(` +
+	rePHIDOBWeak = regexp.MustCompile(`(?i)(` +
 		`birthday|born(?:\s+(?:on|in))?|naci(?:do|da)?\s+(?:el|en)|cumplea[ñn]os|n[ée]e?\s+le|anniversaire|geboren(?:\s+am)?|geburtstag|` +
 		`nascid[oa]\s+em|anivers[áa]rio|nat[oa]\s+il|compleanno|urodzi(?:łem|łam|ł|ła)|urodzon[ya]|родил(?:ся|ась)|день\s+рождения|` +
 		`sinh\s+ngày|sinh\s+năm|생일|生日|出生于|出生於|誕生日|مواليد|متولد|נולדתי|doğum\s+günü|lahir|nilizaliwa|` +
 		`जन्म\s*दिन|γεννήθηκα|วันเกิด|ọjọ́?\s+ìbí|ojo\s+ibi|kaarawan|ipinanganak` +
-		`)` + dobFiller)
+		`)` + phiDOBFiller)
 
 	// Shapes a date takes right after a DOB label (no year needed).
-	reDOBValue = []*regexp.Regexp{
-		regexp.MustCompile(`^(?:` + reDateCJK.String() + `)`),
-		regexp.MustCompile(`^(?:` + reDateVI.String() + `)`),
-		regexp.MustCompile(`^(?:` + reDateDMYName.String() + `)`),
-		regexp.MustCompile(`^(?:` + reDateMDYName.String() + `)`),
+	rePHIDOBValue = []*regexp.Regexp{
+		regexp.MustCompile(`^(?:` + rePHIDateCJK.String() + `)`),
+		regexp.MustCompile(`^(?:` + rePHIDateVI.String() + `)`),
+		regexp.MustCompile(`^(?:` + rePHIDateDMYName.String() + `)`),
+		regexp.MustCompile(`^(?:` + rePHIDateMDYName.String() + `)`),
 		regexp.MustCompile(`^\p{Nd}{1,4}(?:[/.\-]\p{Nd}{1,4}){0,2}`),
-		regexp.MustCompile(`^(?i)\p{Nd}{1,2}(?:st|nd|rd|th|er|\.)?\s*(?:of\s+|de\s+|di\s+)?(?:` + months + `)`),
-		regexp.MustCompile(`^(?i)(?:` + months + `)\.?\s+\p{Nd}{1,2}(?:st|nd|rd|th)?`),
+		regexp.MustCompile(`^(?i)\p{Nd}{1,2}(?:st|nd|rd|th|er|\.)?\s*(?:of\s+|de\s+|di\s+)?(?:` + phiMonths + `)`),
+		regexp.MustCompile(`^(?i)(?:` + phiMonths + `)\.?\s+\p{Nd}{1,2}(?:st|nd|rd|th)?`),
 	}
-	// reClause is the rest of a clause: what follows a strong DOB label
+	// rePHIClause is the rest of a clause: what follows a strong DOB label
 	// that reads as no date shape (spelled-out dates).
-	reClause = regexp.MustCompile(`^[^,;.!?\n。，！？、]*`)
+	rePHIClause = regexp.MustCompile(`^[^,;.!?\n。，！？、]*`)
 )
 
-func redactLabelledDOB(s string) string {
-	for _, re := range []*regexp.Regexp{reDOBStrong, reDOBWeak} {
-		strong := re == reDOBStrong
-		s = replaceExt(s, re, func(s string, m []int) (string, int, bool) {
-			if !softBound(s, m[2], m[3]) {
+func phiLabelledDOB(s string) string {
+	for _, re := range []*regexp.Regexp{rePHIDOBStrong, rePHIDOBWeak} {
+		strong := re == rePHIDOBStrong
+		s = phiReplaceExt(s, re, func(s string, m []int) (string, int, bool) {
+			if !phiSoftBound(s, m[2], m[3]) {
 				return "", 0, false
 			}
 			rest := s[m[1]:]
 			n := 0
-			for _, v := range reDOBValue {
-				if loc := v.FindStringIndex(rest); loc != nil && rightFree(rest, loc[1]) {
+			for _, v := range rePHIDOBValue {
+				if loc := v.FindStringIndex(rest); loc != nil && phiRightFree(rest, loc[1]) {
 					n = loc[1]
 					break
 				}
 			}
 			if n == 0 && strong {
-				n = clauseWords(rest, 4)
+				n = phiClauseWords(rest, 4)
 			}
 			if n == 0 {
 				return "", 0, false
@@ -391,10 +400,10 @@ func redactLabelledDOB(s string) string {
 	return s
 }
 
-// clauseWords is the byte length of the first max words of rest, not
+// phiClauseWords is the byte length of the first max words of rest, not
 // crossing a clause break.
-func clauseWords(rest string, max int) int {
-	c := reClause.FindString(rest)
+func phiClauseWords(rest string, max int) int {
+	c := rePHIClause.FindString(rest)
 	end, words, in := 0, 0, false
 	for i, r := range c {
 		if unicode.IsSpace(r) {
@@ -413,18 +422,18 @@ func clauseWords(rest string, max int) int {
 	return end
 }
 
-// redactFullDates replaces dates that carry a year from before last year:
+// phiFullDates replaces dates that carry a year from before last year:
 // a date of birth, not the appointment the patient asks for ("12/5/2026").
-func redactFullDates(s string, thisYear int) string {
-	for _, re := range []*regexp.Regexp{reDateCJK, reDateVI, reDateDMYName, reDateMDYName, reDateISO, reDateNumeric} {
-		numeric := re == reDateISO || re == reDateNumeric
-		s = replaceMatches(s, re, func(s string, m []int) (string, bool) {
-			if !wordBound(s, m[0], m[1]) || numeric && !numericDate(s, m[0], m[1]) {
+func phiFullDates(s string, thisYear int) string {
+	for _, re := range []*regexp.Regexp{rePHIDateCJK, rePHIDateVI, rePHIDateDMYName, rePHIDateMDYName, rePHIDateISO, rePHIDateNumeric} {
+		numeric := re == rePHIDateISO || re == rePHIDateNumeric
+		s = phiReplace(s, re, func(s string, m []int) (string, bool) {
+			if !phiWordBound(s, m[0], m[1]) || numeric && !phiNumericDate(s, m[0], m[1]) {
 				return "", false
 			}
 			y := s[m[2]:m[3]]
-			year := atoiAny(y)
-			if d, _ := countDigits(y); d == 2 {
+			year := phiAtoi(y)
+			if d, _ := phiCountDigits(y); d == 2 {
 				if year <= thisYear%100+1 {
 					year += thisYear / 100 * 100
 				} else {
@@ -440,10 +449,10 @@ func redactFullDates(s string, thisYear int) string {
 	return s
 }
 
-// numericDate checks a numeric date match: one separator throughout, a
+// phiNumericDate checks a numeric date match: one separator throughout, a
 // day and a month that can be one, and no further number glued on
 // ("10.30-11.45" is a time range).
-func numericDate(s string, i, j int) bool {
+func phiNumericDate(s string, i, j int) bool {
 	d := s[i:j]
 	seps := strings.FieldsFunc(d, unicode.IsDigit)
 	if len(seps) != 2 || seps[0] != seps[1] {
@@ -455,9 +464,9 @@ func numericDate(s string, i, j int) bool {
 		}
 	}
 	parts := strings.Split(d, seps[0])
-	a, b := atoiAny(parts[0]), atoiAny(parts[1])
+	a, b := phiAtoi(parts[0]), phiAtoi(parts[1])
 	if utf8.RuneCountInString(parts[0]) == 4 { // ISO: year first
-		a, b = b, atoiAny(parts[2])
+		a, b = b, phiAtoi(parts[2])
 	}
 	day, month := max(a, b), min(a, b)
 	return month >= 1 && month <= 12 && day >= 1 && day <= 31
@@ -466,9 +475,9 @@ func numericDate(s string, i, j int) bool {
 // ---- addresses ----
 
 const (
-	streetEN = `street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|place|pl|terrace|ter|way|highway|hwy|parkway|pkwy|circle|cir|square|sq|crescent|cres|close|trail|trl|alley|plaza`
-	// streetTypes come before the name ("calle Mayor 5", "rue de la Paix").
-	streetTypes = `calle|c/|avenida|avda|av|paseo|pso|plaza|pza|carrera|cra|camino|carretera|ctra|colonia|` +
+	phiStreetEN = `street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|place|pl|terrace|ter|way|highway|hwy|parkway|pkwy|circle|cir|square|sq|crescent|cres|close|trail|trl|alley|plaza`
+	// phiStreetTypes come before the name ("calle Mayor 5", "rue de la Paix").
+	phiStreetTypes = `calle|c/|avenida|avda|av|paseo|pso|plaza|pza|carrera|cra|camino|carretera|ctra|colonia|` +
 		`rue|avenue|boulevard|bd|chemin|all[ée]e|impasse|quai|cours|` +
 		`via|viale|piazza|corso|largo|vicolo|` +
 		`rua|travessa|pra[çc]a|estrada|alameda|rodovia|` +
@@ -479,72 +488,72 @@ const (
 )
 
 var (
-	reAddrNumFirstEN  = regexp.MustCompile(`(?i)(\p{Nd}{1,6}[a-z]?)\s+((?:[\p{L}'’.\-]+\s+){1,3}?)(?:` + streetEN + `)\.?`)
-	reAddrNumFirstAny = regexp.MustCompile(`(?i)(\p{Nd}{1,6}[a-z]?),?\s+(?:` + streetTypes + `)\.?\s+((?:[\p{L}\p{N}'’.\-]+)(?:\s+[\p{L}\p{N}'’.\-]+){0,3})`)
-	reAddrTypeFirst   = regexp.MustCompile(`(?i)(?:` + streetTypes + `)\.?\s+((?:[\p{L}'’.\-]+,?\s+){0,4}?)(?:n[º°o]\.?\s*)?,?\s*(\p{Nd}{1,5}[a-z]?)`)
-	reAddrCompound    = regexp.MustCompile(`(?i)\p{L}{3,}(?:straße|strasse|str\.|gasse|allee|platz|weg|damm|ufer|straat|laan|plein|gracht)\s*\p{Nd}{1,4}[a-z]?`)
-	reAddrUnit        = regexp.MustCompile(`(?i)(?:apt|apartment|unit|suite|ste|flat|piso|depto|dpto|departamento|apto|apartamento|appartement|wohnung|whg|escalera|esc|puerta|pta|bloco|bloque|interno|scala|кв|квартира)\.?\s*(?:no\.?|n[º°o]\.?|#)?\s*(\p{N}[\p{L}\p{N}\-]*|\p{L}\p{N}*)`)
-	reZIP4            = regexp.MustCompile(`\p{Nd}{5}-\p{Nd}{4}|\p{Nd}{5}-\p{Nd}{3}|〒\s*\p{Nd}{3}-?\p{Nd}{4}`)
-	reStateZIP        = regexp.MustCompile(`[A-Z]{2},?\s+\p{Nd}{5}`)
-	reUKPostcode      = regexp.MustCompile(`[A-Z]{1,2}[0-9][A-Z0-9]?\s*[0-9][A-Z]{2}`)
-	reCAPostcode      = regexp.MustCompile(`(?i)[a-z][0-9][a-z]\s?[0-9][a-z][0-9]`)
-	reLabelledZIP     = regexp.MustCompile(`(?i)(zip(?:\s*code)?|post\s*code|postal\s+code|c\.p\.|c[óo]digo\s+postal|code\s+postal|plz|cep|kod\s+pocztowy|индекс|邮编|郵便番号|우편번호|posta\s+kodu|kode\s+pos)[\s:#.]*([\p{L}\p{N}][\p{L}\p{N}\-]{2,9})`)
-	reFiveDigits      = regexp.MustCompile(`\p{Nd}{5}`)
-	reSixDigits       = regexp.MustCompile(`\p{Nd}{6}`)
+	rePHIAddrNumFirstEN  = regexp.MustCompile(`(?i)(\p{Nd}{1,6}[a-z]?)\s+((?:[\p{L}'’.\-]+\s+){1,3}?)(?:` + phiStreetEN + `)\.?`)
+	rePHIAddrNumFirstAny = regexp.MustCompile(`(?i)(\p{Nd}{1,6}[a-z]?),?\s+(?:` + phiStreetTypes + `)\.?\s+((?:[\p{L}\p{N}'’.\-]+)(?:\s+[\p{L}\p{N}'’.\-]+){0,3})`)
+	rePHIAddrTypeFirst   = regexp.MustCompile(`(?i)(?:` + phiStreetTypes + `)\.?\s+((?:[\p{L}'’.\-]+,?\s+){0,4}?)(?:n[º°o]\.?\s*)?,?\s*(\p{Nd}{1,5}[a-z]?)`)
+	rePHIAddrCompound    = regexp.MustCompile(`(?i)\p{L}{3,}(?:straße|strasse|str\.|gasse|allee|platz|weg|damm|ufer|straat|laan|plein|gracht)\s*\p{Nd}{1,4}[a-z]?`)
+	rePHIAddrUnit        = regexp.MustCompile(`(?i)(?:apt|apartment|unit|suite|ste|flat|piso|depto|dpto|departamento|apto|apartamento|appartement|wohnung|whg|escalera|esc|puerta|pta|bloco|bloque|interno|scala|кв|квартира)\.?\s*(?:no\.?|n[º°o]\.?|#)?\s*(\p{N}[\p{L}\p{N}\-]*|\p{L}\p{N}*)`)
+	rePHIZIP4            = regexp.MustCompile(`\p{Nd}{5}-\p{Nd}{4}|\p{Nd}{5}-\p{Nd}{3}|〒\s*\p{Nd}{3}-?\p{Nd}{4}`)
+	rePHIStateZIP        = regexp.MustCompile(`[A-Z]{2},?\s+\p{Nd}{5}`)
+	rePHIUKPostcode      = regexp.MustCompile(`[A-Z]{1,2}[0-9][A-Z0-9]?\s*[0-9][A-Z]{2}`)
+	rePHICAPostcode      = regexp.MustCompile(`(?i)[a-z][0-9][a-z]\s?[0-9][a-z][0-9]`)
+	rePHILabelledZIP     = regexp.MustCompile(`(?i)(zip(?:\s*code)?|post\s*code|postal\s+code|c\.p\.|c[óo]digo\s+postal|code\s+postal|plz|cep|kod\s+pocztowy|индекс|邮编|郵便番号|우편번호|posta\s+kodu|kode\s+pos)[\s:#.]*([\p{L}\p{N}][\p{L}\p{N}\-]{2,9})`)
+	rePHIFiveDigits      = regexp.MustCompile(`\p{Nd}{5}`)
+	rePHISixDigits       = regexp.MustCompile(`\p{Nd}{6}`)
 )
 
-func redactAddresses(s string) string {
-	s = replaceMatches(s, reAddrNumFirstEN, func(s string, m []int) (string, bool) {
-		if !wordBound(s, m[0], m[1]) || hasStopWord(s[m[4]:m[5]]) {
+func phiAddresses(s string) string {
+	s = phiReplace(s, rePHIAddrNumFirstEN, func(s string, m []int) (string, bool) {
+		if !phiWordBound(s, m[0], m[1]) || phiHasAddrStop(s[m[4]:m[5]]) {
 			return "", false
 		}
 		return PlaceholderAddress, true
 	})
-	s = replaceMatches(s, reAddrNumFirstAny, func(s string, m []int) (string, bool) {
-		if !leftFree(s, m[0]) {
+	s = phiReplace(s, rePHIAddrNumFirstAny, func(s string, m []int) (string, bool) {
+		if !phiLeftFree(s, m[0]) {
 			return "", false
 		}
-		end := m[4] + streetNameLen(s[m[4]:m[5]])
+		end := m[4] + phiStreetNameLen(s[m[4]:m[5]])
 		if end == m[4] {
 			return "", false
 		}
 		return PlaceholderAddress + s[end:m[1]], true
 	})
-	s = replaceMatches(s, reAddrTypeFirst, func(s string, m []int) (string, bool) {
-		if !wordBound(s, m[0], m[1]) || hasStopWord(s[m[2]:m[3]]) {
+	s = phiReplace(s, rePHIAddrTypeFirst, func(s string, m []int) (string, bool) {
+		if !phiWordBound(s, m[0], m[1]) || phiHasAddrStop(s[m[2]:m[3]]) {
 			return "", false
 		}
 		return PlaceholderAddress, true
 	})
-	s = replaceBounded(s, reAddrCompound, wordBound, PlaceholderAddress)
-	s = replaceMatches(s, reAddrUnit, func(s string, m []int) (string, bool) {
-		if !wordBound(s, m[0], m[1]) {
+	s = phiReplaceBounded(s, rePHIAddrCompound, phiWordBound, PlaceholderAddress)
+	s = phiReplace(s, rePHIAddrUnit, func(s string, m []int) (string, bool) {
+		if !phiWordBound(s, m[0], m[1]) {
 			return "", false
 		}
 		return PlaceholderAddress, true
 	})
-	s = replaceBounded(s, reZIP4, digitBound, PlaceholderAddress)
-	s = replaceBounded(s, reStateZIP, wordBound, PlaceholderAddress)
-	s = replaceMatches(s, reUKPostcode, func(s string, m []int) (string, bool) {
+	s = phiReplaceBounded(s, rePHIZIP4, phiDigitBound, PlaceholderAddress)
+	s = phiReplaceBounded(s, rePHIStateZIP, phiWordBound, PlaceholderAddress)
+	s = phiReplace(s, rePHIUKPostcode, func(s string, m []int) (string, bool) {
 		tail := s[m[1]-2 : m[1]]
-		return PlaceholderAddress, wordBound(s, m[0], m[1]) && tail != "AM" && tail != "PM"
+		return PlaceholderAddress, phiWordBound(s, m[0], m[1]) && tail != "AM" && tail != "PM"
 	})
-	s = replaceBounded(s, reCAPostcode, wordBound, PlaceholderAddress)
-	s = replaceMatches(s, reLabelledZIP, func(s string, m []int) (string, bool) {
-		if d, _ := countDigits(s[m[4]:m[5]]); d == 0 || !softBound(s, m[2], m[3]) {
+	s = phiReplaceBounded(s, rePHICAPostcode, phiWordBound, PlaceholderAddress)
+	s = phiReplace(s, rePHILabelledZIP, func(s string, m []int) (string, bool) {
+		if d, _ := phiCountDigits(s[m[4]:m[5]]); d == 0 || !phiSoftBound(s, m[2], m[3]) {
 			return "", false
 		}
-		return replaceGroup(s, m, 2, PlaceholderAddress), true
+		return phiReplaceGroup(s, m, 2, PlaceholderAddress), true
 	})
 	return s
 }
 
-// streetNameLen is how much of words (after a street type) is the street's
+// phiStreetNameLen is how much of words (after a street type) is the street's
 // name: up to the first word that is not part of a name.
-func streetNameLen(words string) int {
+func phiStreetNameLen(words string) int {
 	end := 0
-	for _, loc := range reWord.FindAllStringIndex(words, -1) {
-		if isAddrStop(words[loc[0]:loc[1]]) {
+	for _, loc := range rePHIWord.FindAllStringIndex(words, -1) {
+		if phiAddrStop(words[loc[0]:loc[1]]) {
 			break
 		}
 		end = loc[1]
@@ -552,51 +561,51 @@ func streetNameLen(words string) int {
 	return end
 }
 
-var reWord = regexp.MustCompile(`[\p{L}\p{M}\p{N}'’.\-]+`)
+var rePHIWord = regexp.MustCompile(`[\p{L}\p{M}\p{N}'’.\-]+`)
 
-func hasStopWord(words string) bool {
-	for _, w := range reWord.FindAllString(words, -1) {
-		if isAddrStop(w) {
+func phiHasAddrStop(words string) bool {
+	for _, w := range rePHIWord.FindAllString(words, -1) {
+		if phiAddrStop(w) {
 			return true
 		}
 	}
 	return false
 }
 
-// isAddrStop: a common word that is not a particle of street names
+// phiAddrStop: a common word that is not a particle of street names
 // ("rue de la Paix", "Avenida de los Insurgentes").
-func isAddrStop(w string) bool {
-	return isStopWord(w) && !streetParticles[strings.ToLower(w)]
+func phiAddrStop(w string) bool {
+	return phiStopWord(w) && !phiStreetParticles[strings.ToLower(w)]
 }
 
-var streetParticles = setOf(`de la le les del du des da do dos das di della delle von van the of el los las`)
+var phiStreetParticles = phiSet(`de la le les del du des da do dos das di della delle von van the of el los las`)
 
 // ---- phones ----
 
 var (
-	rePhone      = regexp.MustCompile(`(?:\+\s?)?\(?\p{Nd}{1,15}\)?(?:[ \t.\-–]{1,2}\(?\p{Nd}{1,5}\)?){0,6}`)
-	reDigitGroup = regexp.MustCompile(`\p{Nd}+`)
-	reLongDigits = regexp.MustCompile(`\+?\p{Nd}{7,}`)
-	reTimeRange  = regexp.MustCompile(`^\p{Nd}{1,2}[.:]\p{Nd}{2}\s*[-–]\s*\p{Nd}{1,2}[.:]\p{Nd}{2}$`)
-	reDateExact  = regexp.MustCompile(`^(?:` + reDateNumeric.String() + `|` + reDateISO.String() + `)$`)
+	rePHIPhone      = regexp.MustCompile(`(?:\+\s?)?\(?\p{Nd}{1,15}\)?(?:[ \t.\-–]{1,2}\(?\p{Nd}{1,5}\)?){0,6}`)
+	rePHIDigitGroup = regexp.MustCompile(`\p{Nd}+`)
+	rePHILongDigits = regexp.MustCompile(`\+?\p{Nd}{7,}`)
+	rePHITimeRange  = regexp.MustCompile(`^\p{Nd}{1,2}[.:]\p{Nd}{2}\s*[-–]\s*\p{Nd}{1,2}[.:]\p{Nd}{2}$`)
+	rePHIDateExact  = regexp.MustCompile(`^(?:` + rePHIDateNumeric.String() + `|` + rePHIDateISO.String() + `)$`)
 )
 
-// redactPhones replaces numbers of seven or more digits written with
+// phiPhones replaces numbers of seven or more digits written with
 // spaces, dots, dashes or parentheses, in any digit script; time ranges
 // and dates are left alone.
-func redactPhones(s string) string {
-	return replaceMatches(s, rePhone, func(s string, m []int) (string, bool) {
-		if !digitBound(s, m[0], m[1]) {
+func phiPhones(s string) string {
+	return phiReplace(s, rePHIPhone, func(s string, m []int) (string, bool) {
+		if !phiDigitBound(s, m[0], m[1]) {
 			return "", false
 		}
 		num := strings.TrimRight(s[m[0]:m[1]], " \t.-–")
-		d, _ := countDigits(num)
-		if d < 7 || reTimeRange.MatchString(num) || reDateExact.MatchString(num) {
+		d, _ := phiCountDigits(num)
+		if d < 7 || rePHITimeRange.MatchString(num) || rePHIDateExact.MatchString(num) {
 			return "", false
 		}
 		if d < 9 {
 			short := true
-			for _, g := range reDigitGroup.FindAllString(num, -1) {
+			for _, g := range rePHIDigitGroup.FindAllString(num, -1) {
 				if utf8.RuneCountInString(g) > 2 {
 					short = false
 				}
@@ -611,27 +620,27 @@ func redactPhones(s string) string {
 
 // ---- names ----
 
-// unspaced reports whether r belongs to a script written without spaces
+// phiUnspaced reports whether r belongs to a script written without spaces
 // between words, where a name is found inside longer runs.
-func unspaced(r rune) bool {
+func phiUnspaced(r rune) bool {
 	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul, unicode.Thai, unicode.Lao, unicode.Khmer, unicode.Myanmar, unicode.Tibetan)
 }
 
-// inflected reports whether names in r's script change their endings
+// phiInflected reports whether names in r's script change their endings
 // (Анна, Анны, Анне), so a known name matches its stem.
-func inflected(r rune) bool {
+func phiInflected(r rune) bool {
 	return unicode.In(r, unicode.Cyrillic, unicode.Greek, unicode.Armenian)
 }
 
-// proclitic letters that attach to the next word in Arabic and Hebrew
+// phiProclitic letters that attach to the next word in Arabic and Hebrew
 // script ("and", "to", "with", "the").
-func proclitic(r rune) bool {
+func phiProclitic(r rune) bool {
 	return strings.ContainsRune("وفبلكהובלמשכ", r)
 }
 
-// nameParts splits the known names into parts of two runes or more, the
+// phiNameParts splits the known names into parts of two runes or more, the
 // longest first, plus each name written without spaces (王 小明 → 王小明).
-func nameParts(names []string) []string {
+func phiNameParts(names []string) []string {
 	seen := map[string]bool{}
 	var parts []string
 	add := func(p string) {
@@ -649,10 +658,10 @@ func nameParts(names []string) []string {
 		for _, f := range fs {
 			f = strings.Trim(f, "'’")
 			add(f)
-			add(stripMarks(f))
+			add(phiStripMarks(f))
 		}
 		if len(fs) > 1 {
-			if r, _ := utf8.DecodeRuneInString(fs[0]); unspaced(r) {
+			if r, _ := utf8.DecodeRuneInString(fs[0]); phiUnspaced(r) {
 				add(strings.Join(fs, ""))
 			}
 		}
@@ -661,16 +670,16 @@ func nameParts(names []string) []string {
 	return parts
 }
 
-func redactKnownNames(s string, names []string) string {
-	for _, p := range nameParts(names) {
+func phiKnownNames(s string, names []string) string {
+	for _, p := range phiNameParts(names) {
 		first, _ := utf8.DecodeRuneInString(p)
 		var pat string
 		switch {
-		case isStopWord(p):
+		case phiStopWord(p):
 			// A name that is also a common word ("Will", "May", "Joy")
 			// matches only capitalised, so "I will be there" survives.
-			pat = regexp.QuoteMeta(titleCase(p))
-		case inflected(first) && utf8.RuneCountInString(p) >= 4:
+			pat = regexp.QuoteMeta(phiTitleCase(p))
+		case phiInflected(first) && utf8.RuneCountInString(p) >= 4:
 			rs := []rune(p)
 			pat = `(?i)` + regexp.QuoteMeta(string(rs[:len(rs)-1])) + `\p{L}{0,3}`
 		default:
@@ -680,8 +689,8 @@ func redactKnownNames(s string, names []string) string {
 		if err != nil {
 			continue
 		}
-		sub := unspaced(first)
-		s = replaceMatches(s, re, func(s string, m []int) (string, bool) {
+		sub := phiUnspaced(first)
+		s = phiReplace(s, re, func(s string, m []int) (string, bool) {
 			i, j := m[0], m[1]
 			if i > 0 && s[i-1] == '[' && j < len(s) && s[j] == ']' {
 				return "", false // inside a placeholder
@@ -689,21 +698,21 @@ func redactKnownNames(s string, names []string) string {
 			if sub {
 				return PlaceholderName, true
 			}
-			j, _ = possessiveEnd(s, j)
-			if !leftFree(s, i) {
-				// A one-letter proclitic may stick to the name (وأحمد).
+			j, _ = phiPossessiveEnd(s, j)
+			if !phiLeftFree(s, i) {
+				// A one-letter phiProclitic may stick to the name (وأحمد).
 				r, n := utf8.DecodeLastRuneInString(s[:i])
-				if !proclitic(r) || !leftFree(s, i-n) {
+				if !phiProclitic(r) || !phiLeftFree(s, i-n) {
 					return "", false
 				}
 			}
-			return PlaceholderName, rightFree(s, j)
+			return PlaceholderName, phiRightFree(s, j)
 		})
 	}
 	return s
 }
 
-func possessiveEnd(s string, j int) (int, bool) {
+func phiPossessiveEnd(s string, j int) (int, bool) {
 	for _, suf := range []string{"'s", "’s"} {
 		if strings.HasPrefix(s[j:], suf) {
 			return j + len(suf), true
@@ -712,10 +721,10 @@ func possessiveEnd(s string, j int) (int, bool) {
 	return j, false
 }
 
-// stripMarks removes accents from a Latin-script word (López → Lopez):
+// phiStripMarks removes accents from a Latin-script word (López → Lopez):
 // patients often type names without them. Other scripts are returned as
 // they are (their vowel signs are marks too).
-func stripMarks(w string) string {
+func phiStripMarks(w string) string {
 	for _, r := range w {
 		if unicode.IsLetter(r) && !unicode.Is(unicode.Latin, r) {
 			return w
@@ -730,7 +739,7 @@ func stripMarks(w string) string {
 	return norm.NFC.String(b.String())
 }
 
-func titleCase(w string) string {
+func phiTitleCase(w string) string {
 	r, n := utf8.DecodeRuneInString(w)
 	return string(unicode.ToTitle(r)) + strings.ToLower(w[n:])
 }
@@ -739,7 +748,7 @@ func titleCase(w string) string {
 // ones ("my name is") take the next word whatever its case; weak ones
 // ("I am", "soy", "это") only a capitalised word that is not a common one.
 var (
-	reIntroStrong = regexp.MustCompile(`(?i)(?:` +
+	rePHIIntroStrong = regexp.MustCompile(`(?i)(?:` +
 		`my\s+name\s+is|my\s+name['’]s|name\s*:|me\s+llamo|mi\s+nombre\s+es|je\s+m['’]\s*appelle|mon\s+nom\s+est|` +
 		`ich\s+hei(?:ß|ss)e|mein\s+name\s+ist|meu\s+nome\s+é|(?:eu\s+)?me\s+chamo|mi\s+chiamo|il\s+mio\s+nome\s+è|` +
 		`nazywam\s+się|mam\s+na\s+imię|benim\s+ad[ıi]m|ad[ıi]m|nama\s+saya|tôi\s+tên\s+là|tên\s+tôi\s+là|tôi\s+tên|` +
@@ -748,13 +757,13 @@ var (
 		`اسمي|انا\s+اسمي|اسم\s+من|اسمم|میرا\s+نام|שמי|קוראים\s+לי|השם\s+שלי|मेरा\s+नाम|আমার\s+নাম|મારું\s+નામ|મારુ\s+નામ|ਮੇਰਾ\s+ਨਾਮ|` +
 		`με\s+λένε|ονομάζομαι|λέγομαι|το\s+όνομά\s+μου\s+είναι|իմ\s+անունը|անունս` +
 		`)[\s:,]*`)
-	reIntroWeak = regexp.MustCompile(`(?i)(?:` +
+	rePHIIntroWeak = regexp.MustCompile(`(?i)(?:` +
 		`i\s+am|i['’]m|this\s+is|it['’]s|soy|habla|je\s+suis|c['’]est|ici|ich\s+bin|hier\s+ist|hier\s+spricht|` +
 		`sou|eu\s+sou|aqui\s+é|sono|qui\s+è|jestem|tu|это|я|ми|είμαι|εδώ|ես` +
 		`)[\s:,]+`)
 	// Chinese, Japanese, Korean, Thai: the name follows (or precedes) a
 	// phrase with no space; take the script's run.
-	reIntroCJK = regexp.MustCompile(`(?:我叫|我的名字是|我的名字叫|我名叫|名字是|名前は)\s*(\p{Han}{2,3}|\p{Katakana}{2,8})|` +
+	rePHIIntroCJK = regexp.MustCompile(`(?:我叫|我的名字是|我的名字叫|我名叫|名字是|名前は)\s*(\p{Han}{2,3}|\p{Katakana}{2,8})|` +
 		`(?:我姓)(\p{Han})|` +
 		`(\p{Han}{1,4}|\p{Katakana}{2,8}|\p{Hiragana}{2,6})\s*(?:と申します|といいます|と言います)|` +
 		`(?:제\s*이름은|내\s*이름은)\s*(\p{Hangul}{2,4}?)(?:입니다|이에요|예요|이고|라고|\s|$|[.,!?])|` +
@@ -762,29 +771,29 @@ var (
 		`(?:ฉันชื่อ|ผมชื่อ|ดิฉันชื่อ|ชื่อ)\s*(\p{Thai}{2,12}?)(?:ครับ|ค่ะ|คะ|นะ|\s|$|[.,!?])`)
 )
 
-func redactIntroductions(s string) string {
-	s = replaceMatches(s, reIntroCJK, func(s string, m []int) (string, bool) {
+func phiIntroductions(s string) string {
+	s = phiReplace(s, rePHIIntroCJK, func(s string, m []int) (string, bool) {
 		for g := 1; 2*g+1 < len(m); g++ {
 			if m[2*g] >= 0 {
 				if strings.HasPrefix(s[m[2*g]:], "[") {
 					return "", false
 				}
-				return replaceGroup(s, m, g, PlaceholderName), true
+				return phiReplaceGroup(s, m, g, PlaceholderName), true
 			}
 		}
 		return "", false
 	})
-	s = replaceIntro(s, reIntroStrong, false)
-	s = replaceIntro(s, reIntroWeak, true)
+	s = phiIntro(s, rePHIIntroStrong, false)
+	s = phiIntro(s, rePHIIntroWeak, true)
 	return s
 }
 
-func replaceIntro(s string, re *regexp.Regexp, weak bool) string {
-	return replaceExt(s, re, func(s string, m []int) (string, int, bool) {
-		if !leftFree(s, m[0]) {
+func phiIntro(s string, re *regexp.Regexp, weak bool) string {
+	return phiReplaceExt(s, re, func(s string, m []int) (string, int, bool) {
+		if !phiLeftFree(s, m[0]) {
 			return "", 0, false
 		}
-		n := nameAfter(s[m[1]:], weak)
+		n := phiNameAfter(s[m[1]:], weak)
 		if n == 0 {
 			return "", 0, false
 		}
@@ -795,11 +804,11 @@ func replaceIntro(s string, re *regexp.Regexp, weak bool) string {
 	})
 }
 
-// nameAfter is the byte length of the name that starts rest: up to three
+// phiNameAfter is the byte length of the name that starts rest: up to three
 // words (one in scripts without case), none a common word. After a weak
 // phrase the first word must be capitalised; later words must be
 // capitalised too, unless the first was not ("my name is ana lopez").
-func nameAfter(rest string, weak bool) int {
+func phiNameAfter(rest string, weak bool) int {
 	end, pos, words := 0, 0, 0
 	firstUpper := false
 	for words < 3 {
@@ -813,12 +822,12 @@ func nameAfter(rest string, weak bool) int {
 			pos = end + 1
 			continue
 		}
-		loc := reNameWord.FindStringIndex(rest[pos:])
+		loc := rePHINameWord.FindStringIndex(rest[pos:])
 		if loc == nil || loc[0] != 0 {
 			break
 		}
 		w := rest[pos : pos+loc[1]]
-		if isStopWord(w) {
+		if phiStopWord(w) {
 			break
 		}
 		r, _ := utf8.DecodeRuneInString(w)
@@ -846,11 +855,11 @@ func nameAfter(rest string, weak bool) int {
 	return end
 }
 
-var reNameWord = regexp.MustCompile(`[\p{L}\p{M}][\p{L}\p{M}'’\-]*`)
+var rePHINameWord = regexp.MustCompile(`[\p{L}\p{M}][\p{L}\p{M}'’\-]*`)
 
-// englishLooking reports whether prose's English model should look at s:
+// phiEnglishLooking reports whether prose's English model should look at s:
 // mostly ASCII letters and at least one common English word.
-func englishLooking(s string) bool {
+func phiEnglishLooking(s string) bool {
 	ascii, other := 0, 0
 	for _, r := range s {
 		if unicode.IsLetter(r) {
@@ -864,16 +873,18 @@ func englishLooking(s string) bool {
 	if ascii == 0 || other*10 > ascii {
 		return false
 	}
-	for _, w := range reWord.FindAllString(strings.ToLower(s), -1) {
-		if englishMarkers[strings.Trim(w, ".'’")] {
+	for _, w := range rePHIWord.FindAllString(strings.ToLower(s), -1) {
+		if phiEnglishMarkers[strings.Trim(w, ".'’")] {
 			return true
 		}
 	}
 	return false
 }
 
-var englishMarkers = setOf(`i i'm im my the is are this it to can will be me you we and for please thanks thank need want ` +
-	`appointment appt come there have not yes on at with he she his her son daughter wife husband mom dad`)
+// phiEnglishMarkers are English words other languages written in Latin
+// script do not use ("me", "son", "come" are Spanish or Italian too).
+var phiEnglishMarkers = phiSet(`i i'm im my the is are this it can will be you we and for please thanks thank need want ` +
+	`appointment appt there have not yes at with she his her daughter wife husband mom dad`)
 
 func (r *Redactor) loadModel() {
 	defer func() {
@@ -886,7 +897,7 @@ func (r *Redactor) loadModel() {
 
 // redactPersons replaces the PERSON entities prose finds in English text.
 func (r *Redactor) redactPersons(s string) string {
-	if !englishLooking(s) {
+	if !phiEnglishLooking(s) {
 		return s
 	}
 	r.once.Do(r.loadModel)
@@ -897,9 +908,9 @@ func (r *Redactor) redactPersons(s string) string {
 	if len(toks) == 0 {
 		return s
 	}
-	return replaceMatches(s, reNameWord, func(s string, m []int) (string, bool) {
+	return phiReplace(s, rePHINameWord, func(s string, m []int) (string, bool) {
 		inPlaceholder := m[0] > 0 && s[m[0]-1] == '['
-		return PlaceholderName, toks[s[m[0]:m[1]]] && wordBound(s, m[0], m[1]) && !inPlaceholder
+		return PlaceholderName, toks[s[m[0]:m[1]]] && phiWordBound(s, m[0], m[1]) && !inPlaceholder
 	})
 }
 
@@ -914,7 +925,7 @@ func (r *Redactor) personTokens(s string) (toks map[string]bool) {
 		return nil
 	}
 	for _, t := range doc.Tokens() {
-		if !strings.HasSuffix(t.Label, "-PERSON") || utf8.RuneCountInString(t.Text) < 2 || isStopWord(t.Text) {
+		if !strings.HasSuffix(t.Label, "-PERSON") || utf8.RuneCountInString(t.Text) < 2 || phiStopWord(t.Text) {
 			continue
 		}
 		if first, _ := utf8.DecodeRuneInString(t.Text); !unicode.IsLetter(first) {
@@ -930,7 +941,7 @@ func (r *Redactor) personTokens(s string) (toks map[string]bool) {
 
 // ---- common words ----
 
-func setOf(words string) map[string]bool {
+func phiSet(words string) map[string]bool {
 	m := map[string]bool{}
 	for _, w := range strings.Fields(words) {
 		m[w] = true
@@ -938,14 +949,14 @@ func setOf(words string) map[string]bool {
 	return m
 }
 
-func isStopWord(w string) bool {
-	return stopWords[strings.ToLower(strings.Trim(w, ".,'’"))]
+func phiStopWord(w string) bool {
+	return phiStopWords[strings.ToLower(strings.Trim(w, ".,'’"))]
 }
 
-// stopWords are words that are never a name or a street's name: function
+// phiStopWords are words that are never a name or a street's name: function
 // words, time words, reply words and clinic words of the languages most
 // written in Latin script, plus copulas that follow a name elsewhere.
-var stopWords = setOf(`
+var phiStopWords = phiSet(`
 a an the and or but if so to at on in of for by with from as is are was be been am pm i me my we you your he she it its they them
 this that there here can could would will shall should may might must do does did not no yes ok okay sure yeah yep nope please pls
 thanks thank thx hi hello hey dear sorry good fine well just also too very really still then than now

@@ -12,7 +12,7 @@ import (
 )
 
 // One Redactor for the test process: prose's model loads once.
-var redactor = intents.NewRedactor()
+var testRedactor = intents.NewRedactor()
 
 func TestRedact(t *testing.T) {
 	tests := []struct {
@@ -99,7 +99,7 @@ func TestRedact(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := redactor.Redact(tt.text, tt.names); got != tt.want {
+			if got := testRedactor.Redact(tt.text, tt.names); got != tt.want {
 				t.Errorf("Redact(%q, %q) = %q, want %q", tt.text, tt.names, got, tt.want)
 			}
 		})
@@ -123,7 +123,7 @@ func TestRedactKeeps(t *testing.T) {
 		"I need 2 more days", "via text at 3 please", "1030am ok",
 	}
 	for _, s := range keep {
-		if got := redactor.Redact(s, []string{"Maria Garcia"}); got != s {
+		if got := testRedactor.Redact(s, []string{"Maria Garcia"}); got != s {
 			t.Errorf("Redact(%q) = %q, want it unchanged", s, got)
 		}
 	}
@@ -147,7 +147,7 @@ func TestRedactSecretsGone(t *testing.T) {
 			[]string{"Иван Петров"}, []string{"Иван", "Петров", "1975", "916"}},
 	}
 	for _, tt := range tests {
-		got := redactor.Redact(tt.text, tt.names)
+		got := testRedactor.Redact(tt.text, tt.names)
 		for _, s := range tt.secrets {
 			if strings.Contains(strings.ToLower(got), strings.ToLower(s)) {
 				t.Errorf("Redact(%q) = %q, still contains %q", tt.text, got, s)
@@ -174,7 +174,7 @@ func FuzzRedact(f *testing.F) {
 		f.Add(s, "Ana López")
 	}
 	f.Fuzz(func(t *testing.T, text, name string) {
-		got := redactor.Redact(text, []string{name})
+		got := testRedactor.Redact(text, []string{name})
 		if utf8.ValidString(text) && !utf8.ValidString(got) {
 			t.Errorf("Redact(%q) = %q: invalid UTF-8", text, got)
 		}

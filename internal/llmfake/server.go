@@ -18,7 +18,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-	"unicode"
 )
 
 // DefaultAnswer is the content returned when no Answer func is set.
@@ -213,24 +212,26 @@ var (
 	reEmail   = regexp.MustCompile(`[\p{L}\p{N}._%+\-]+@[\p{L}\p{N}\-]+(?:\.[\p{L}\p{N}\-]+)+`)
 	reRun     = regexp.MustCompile(`\p{Nd}{7,}`)
 	rePhoneLk = regexp.MustCompile(`\+?\(?\p{Nd}{2,4}\)?(?:[ .\-]{1,2}\(?\p{Nd}{2,4}\)?){1,5}`)
+	reGroup   = regexp.MustCompile(`\p{Nd}+`)
 	reDate    = regexp.MustCompile(`^\p{Nd}{1,4}[./\-]\p{Nd}{1,2}[./\-]\p{Nd}{1,4}$`)
 )
 
 // digitRun reports a run of seven or more digits, contiguous or written
 // as a phone number is (groups of 2-4 digits split by spaces, dots,
-// dashes, parentheses). Dates (12.05.2026) are not runs.
+// dashes, parentheses). Dates (12.05.2026) and time ranges (10.30-11.45)
+// are not runs.
 func digitRun(text string) bool {
 	if reRun.MatchString(text) {
 		return true
 	}
 	for _, m := range rePhoneLk.FindAllString(text, -1) {
-		n := 0
-		for _, r := range m {
-			if unicode.IsDigit(r) {
-				n++
-			}
+		n, long := 0, false
+		for _, g := range reGroup.FindAllString(m, -1) {
+			n += len([]rune(g))
+			long = long || len([]rune(g)) > 2
 		}
-		if n >= 7 && !reDate.MatchString(m) {
+		// Pairs only ("10.30-11.45") are a time range below nine digits.
+		if n >= 7 && !reDate.MatchString(m) && (long || n >= 9) {
 			return true
 		}
 	}
