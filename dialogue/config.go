@@ -46,6 +46,9 @@ type Config struct {
 	// Caps limit automated texts (scheduled reminders, broadcasts) per
 	// phone; none by default. See Automated.
 	Caps []Cap
+	// Observer, when set, hears about every change to a conversation (for
+	// live updates in the staff inbox). It must not block.
+	Observer Observer
 	// Fallback, when set, re-reads texts the local model is unsure of.
 	Fallback Fallback
 	// Now and NewID are injectable for tests.

@@ -256,6 +256,7 @@ func (e *Engine) receiveLocked(ctx context.Context, in Inbound) (Outcome, []Slot
 	if err := e.conv.SaveConversation(ctx, t.conv); err != nil {
 		return Outcome{Reading: r, State: t.conv.State, Replies: t.replies}, nil, fmt.Errorf("save conversation: %w", err)
 	}
+	e.changed(ctx, in.From, "message")
 	return Outcome{Reading: r, State: t.conv.State, Replies: t.replies}, t.freed, nil
 }
 
@@ -861,7 +862,66 @@ func (e *Engine) Resolve(ctx context.Context, phone string) error {
 	}
 	c.State, c.Escalated, c.EscalationReason, c.Misunderstood = Idle, false, "", 0
 	c.UpdatedAt = e.cfg.Now().UTC()
-	return e.conv.SaveConversation(ctx, c)
+	if err := e.conv.SaveConversation(ctx, c); err != nil {
+		return err
+	}
+	e.changed(ctx, phone, "state")
+	return nil
+}
+
+// StaffReply sends a person's text to the patient through the same
+// outbound path as the bot, recorded on the thread (key "staff"). It
+// respects opt-out (ErrOptedOut) and is never frequency-capped.
+func (e *Engine) StaffReply(ctx context.Context, phone, lang, body string) (Sent, error) {
+	unlock, err := e.conv.Lock(ctx, phone)
+	if err != nil {
+		return Sent{}, err
+	}
+	defer unlock()
+	c, err := e.conv.Conversation(ctx, phone)
+	if err != nil {
+		return Sent{}, err
+	}
+	if c.OptedOut {
+		return Sent{}, ErrOptedOut
+	}
+	s, err := e.deliverBody(ctx, &c, lang, "staff", body)
+	c.UpdatedAt = e.cfg.Now().UTC()
+	if serr := e.conv.SaveConversation(ctx, c); serr != nil && err == nil {
+		err = serr
+	}
+	if c.OptedOut && err == nil {
+		err = ErrOptedOut
+	}
+	return s, err
+}
+
+// Escalate hands a conversation to staff without a text to the patient
+// (a person asked for it from the inbox, or a task needs it).
+func (e *Engine) Escalate(ctx context.Context, phone, reason string) error {
+	unlock, err := e.conv.Lock(ctx, phone)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	c, err := e.conv.Conversation(ctx, phone)
+	if err != nil {
+		return err
+	}
+	c.State, c.Escalated, c.EscalationReason = Escalated, true, reason
+	c.Offers, c.OfferSlotID, c.Misunderstood = nil, "", 0
+	c.UpdatedAt = e.cfg.Now().UTC()
+	if err := e.conv.SaveConversation(ctx, c); err != nil {
+		return err
+	}
+	e.changed(ctx, phone, "state")
+	return nil
+}
+
+func (e *Engine) changed(ctx context.Context, phone, kind string) {
+	if e.cfg.Observer != nil {
+		e.cfg.Observer.ConversationChanged(ctx, phone, kind)
+	}
 }
 
 // reply sends a text in the turn's language and records it on the thread.
@@ -923,6 +983,7 @@ func (e *Engine) deliverBody(ctx context.Context, c *Conversation, lang, key, bo
 	if aerr := e.conv.AppendMessage(ctx, c.Phone, m); aerr != nil {
 		return s, fmt.Errorf("store outbound: %w", aerr)
 	}
+	e.changed(ctx, c.Phone, "message")
 	if err != nil && !errors.Is(err, ErrOptedOut) {
 		return s, fmt.Errorf("%w: %v", ErrSendFailed, err)
 	}

@@ -97,3 +97,9 @@ type Texts interface {
 type Fallback interface {
 	Refine(ctx context.Context, text string, local intents.Reading, names []string) (intents.Reading, error)
 }
+
+// Observer hears that a conversation changed: a message came in or went
+// out, or its state moved. kind is "message" or "state".
+type Observer interface {
+	ConversationChanged(ctx context.Context, phone, kind string)
+}
