@@ -47,8 +47,8 @@ type Result struct {
 	Freed, Filled, FromCancellations, Cascaded int
 	// FilledCancellations counts filled slots that a clinic cancellation freed.
 	FilledCancellations int
-	Offers                                     int
-	FillTimes                                  []time.Duration
+	Offers              int
+	FillTimes           []time.Duration
 }
 
 func (r Result) fillRate() float64 { return ratio(r.Filled, r.Freed) }
