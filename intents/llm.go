@@ -143,6 +143,11 @@ func (g callerGone) Unwrap() error { return g.err }
 // enough to tell (three words, or six letters of a script written
 // without spaces): a one-word "ok" never changes a conversation's
 // language. LangSure stays local's.
+//
+// Errors: ErrBreakerOpen (no request made), ErrLLMTimeout,
+// ErrLLMUnavailable (with the HTTP status when there was one),
+// ErrLLMBadAnswer; or ctx's own error when the caller gave up first,
+// which does not count against the breaker.
 func (l *LLM) Refine(ctx context.Context, text string, local Reading, names []string) (Reading, error) {
 	if local.Keyword != KeywordNone {
 		return local, nil
