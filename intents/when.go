@@ -256,7 +256,13 @@ type whenRead struct {
 func readWhen(text string, lx *lexicon, now time.Time) whenRead {
 	s := lx.normalize(text)
 	toks := lx.lex(s)
-	toks = append(toks, dateparserDates(s, toks, lx, now)...)
+	if dates := dateparserDates(text, s, toks, lx, now); len(dates) > 0 {
+		// The "5" of "5 Aralık öğleden sonra" is the date's, not 5 pm.
+		toks = slices.DeleteFunc(toks, func(t whenTok) bool {
+			return t.kind == wkNum && slices.ContainsFunc(dates, func(d whenTok) bool { return d.d == t.val })
+		})
+		toks = append(toks, dates...)
+	}
 	return whenRead{toks: resolveClocks(toks)}
 }
 
@@ -653,13 +659,38 @@ func addDays(t time.Time, n int) time.Time {
 
 // dateparserDates asks go-dateparser for explicit dates the word tables do
 // not cover: month names ("Dec 5", "5 декабря") and spans ("in 2 weeks").
-// It runs only when the text has a digit and words the tables did not
-// consume, and keeps a result only when its text has a digit and at least
+// It runs only when the text has a number and words the tables did not
+// place, and keeps a result only when its text has a digit and at least
 // three letters the tables do not know (a month name), and is not past.
-func dateparserDates(s string, toks []whenTok, lx *lexicon, now time.Time) []whenTok {
-	if !strings.ContainsFunc(s, isASCIIDigit) || !lx.hasUnknownLetters(s) {
+//
+// go-dateparser v1.4.7 panics on some text (Spanish "¿" makes Search slice
+// out of range), so it gets letters, digits and date punctuation only, and
+// a panic inside it is recovered and counts as "no date".
+//
+// It is given text lightly normalised (Normalize, ASCII digits): its own
+// tables know "Aralık" and "ديسمبر", not the folded "aralik" and "دیسمبر".
+func dateparserDates(text, s string, toks []whenTok, lx *lexicon, now time.Time) (out []whenTok) {
+	bare := false // a number the tables could not place: "5" of "Dec 5"
+	for _, t := range toks {
+		bare = bare || t.kind == wkNum
+	}
+	if !bare || !lx.hasUnknownLetters(s) {
 		return nil
 	}
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case unicode.IsDigit(r):
+			return '0' + digitValue(r)
+		case isWordRune(r) || strings.ContainsRune(" .,/:-", r):
+			return r
+		}
+		return ' '
+	}, Normalize(text))
+	defer func() {
+		if recover() != nil {
+			out = nil
+		}
+	}()
 	var p dps.Parser
 	cfg := &dps.Configuration{
 		Languages:           []string{lx.dpsLang},
@@ -672,7 +703,6 @@ func dateparserDates(s string, toks []whenTok, lx *lexicon, now time.Time) []whe
 		return nil
 	}
 	today := midnight(now)
-	var out []whenTok
 	for _, f := range found {
 		if !strings.ContainsFunc(f.Text, isASCIIDigit) || f.Date.IsZero() || !lx.hasUnknownLetters(lx.normalize(f.Text)) {
 			continue
@@ -835,7 +865,7 @@ func lexiconsFor(lang string) []*lexicon {
 // whenKin lists the languages tried after a language's own table found
 // nothing: same script or often mixed in.
 var whenKin = map[string][]string{
-	"hi": {"ur", "pa"}, "ur": {"hi", "fa"}, "pa": {"hi", "ur"}, "fa": {"ur", "ar"}, "ar": {"fa", "ur"},
+	"hi": {"ur", "pa"}, "ur": {"hi", "fa"}, "pa": {"hi", "ur"}, "fa": {"ar"}, "ar": {"fa"},
 	"gu": {"hi"}, "bn": {"hi"}, "ru": {"uk"}, "uk": {"ru"}, "es": {"pt"}, "pt": {"es"}, "it": {"es"},
 	"zh": {"ja"}, "ja": {"zh"}, "id": {"tl"}, "tl": {"es"},
 }
@@ -902,6 +932,16 @@ func (lx *lexicon) lex(s string) []whenTok {
 		if e, n, ok := lx.match(s, i, r, atStart); ok {
 			toks = append(toks, whenTok{kind: e.kind, val: e.val, val2: e.val2})
 			i += n
+			continue
+		}
+		if isASCIIDigit(r) && isLatin(prev) && i > 0 {
+			for i < len(s) { // Arabizi "ra2am", "sama7t": digits inside a word
+				r, size = utf8.DecodeRuneInString(s[i:])
+				if !isWordRune(r) {
+					break
+				}
+				i += size
+			}
 			continue
 		}
 		if isASCIIDigit(r) {

@@ -170,6 +170,10 @@ func TestParseWhenNothingTemporal(t *testing.T) {
 		{"de", "ja"}, {"de", "ich bin da"}, {"it", "sì"}, {"fa", "بله"}, {"ur", "جی ہاں"}, {"gu", "હા"},
 		{"bn", "হ্যাঁ"}, {"pa", "ਹਾਂ"}, {"hy", "այո"}, {"uk", "так"}, {"el", "ναι"}, {"he", "כן"}, {"so", "haa"},
 		{"th", "ใช่"}, {"tr", "evet"}, {"id", "ya"}, {"sw", "ndiyo"}, {"yo", "bẹ́ẹ̀ni"}, {"xx", "yes"},
+		// Arabizi digits are letters; Arabic "كل يوم" is "every day", not Urdu "kal".
+		{"ar", "hada ra2am min?"}, {"ar", "mosa3ada law sama7t"}, {"ar", "مين بيراسلني كل يوم؟"},
+		// go-dateparser v1.4.7 panics inside Search on "¿": recovered.
+		{"es", "Hola, ¿quién es por favor? 2"},
 	} {
 		if w, ok := ParseWhen(c.text, c.lang, now, zone); ok {
 			t.Errorf("ParseWhen(%q, %q) = %s, want ok=false", c.text, c.lang, describe(w, now))
@@ -312,6 +316,7 @@ func FuzzParseWhen(f *testing.F) {
 	for _, s := range []string{
 		"Friday afternoon", "下周二", "3点以后", "12月5日", "5/12/2027", "2026-12-05", "10:30", "2-4pm", "٣ بعد الظهر",
 		"١٢/٥", "saa 9", "99:99", "31/02", "0/0", "12/", "-", "--5", "3'ten sonra", "ժամը 3-ից հետո", "5.12.", "à 10h",
+		"ok pero después de las 3 ¿se puede?", "¿5 de diciembre?", "ra2am 3a",
 		"\xff\xfe", "0000000000000000000", "1st 2nd 3rd 32nd", "日本", "월월월", "morgen früh um 8", "n'importe quand sauf lundi",
 	} {
 		f.Add(s, "en")
@@ -349,5 +354,29 @@ func BenchmarkParseWhen(b *testing.B) {
 	for i := 0; b.Loop(); i++ {
 		r := rows[i%len(rows)]
 		ParseWhen(r.text, r.lang, now, zone)
+	}
+}
+
+// BenchmarkParseWhenPaths times the three kinds of call: a wish the word
+// tables read alone, one with a month name that also goes to
+// go-dateparser, and a text in an unknown language code that tries every
+// table before giving up.
+func BenchmarkParseWhenPaths(b *testing.B) {
+	zone, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, zone)
+	for _, c := range []struct{ name, lang, text string }{
+		{"tables", "es", "el próximo viernes por la tarde después de las 3"},
+		{"dateparser", "ru", "5 декабря после обеда"},
+		{"unknown-lang-nothing", "xx", "where do I park my car"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				ParseWhen(c.text, c.lang, now, zone)
+			}
+		})
 	}
 }
