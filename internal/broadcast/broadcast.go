@@ -286,10 +286,10 @@ type Store interface {
 
 // Throttle paces sends across every replica.
 type Throttle interface {
-	// TakeToken takes one send token from bucket, refilled one token every
-	// interval. It returns 0 when the caller may send now, or how long to
-	// wait before asking again.
-	TakeToken(ctx context.Context, bucket string, interval time.Duration) (wait time.Duration, err error)
+	// ReserveSend reserves the next send slot of bucket, whose slots are
+	// interval apart, and returns how long until it (0: send now). The
+	// caller sends when it comes, without asking again.
+	ReserveSend(ctx context.Context, bucket string, interval time.Duration) (wait time.Duration, err error)
 }
 
 // Announcer sends one automated text to a patient in the patient's

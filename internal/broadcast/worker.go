@@ -237,6 +237,9 @@ func (w *Worker) sendLoop(ctx context.Context, b Broadcast) (int, error) {
 func (w *Worker) deliver(ctx, dctx context.Context, b Broadcast, c Claim) error {
 	if err := w.wait(ctx, dctx); err != nil {
 		// not sent: let the next worker (or the next run) take it
+		if ctx.Err() == nil && dctx.Err() == nil {
+			w.log.Warn("broadcast throttle", "id", b.ID, "err", err)
+		}
 		if rerr := w.store.ReleaseRecipient(dctx, b.ID, c.Index); rerr != nil {
 			return fmt.Errorf("release recipient: %w", rerr)
 		}
@@ -261,27 +264,38 @@ func (w *Worker) deliver(ctx, dctx context.Context, b Broadcast, c Claim) error 
 	return nil
 }
 
-// wait blocks until the shared bucket gives a send token. It gives up when
-// ctx ends (the worker is stopping: the claim is released unsent) or dctx
-// does.
+// wait reserves a send slot in the shared bucket and sleeps until it. It
+// gives up when ctx ends (the worker is stopping: the claim is released
+// unsent and the slot goes unused) or dctx does.
 func (w *Worker) wait(ctx, dctx context.Context) error {
-	interval := time.Duration(float64(time.Second) / w.cfg.Rate)
-	for {
-		d, err := w.throttle.TakeToken(dctx, "broadcast:"+w.cfg.Sender, interval)
-		if err != nil {
-			return fmt.Errorf("take send token: %w", err)
-		}
-		if d <= 0 {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-dctx.Done():
-			return dctx.Err()
-		case <-time.After(d):
-		}
+	d, err := w.throttle.ReserveSend(dctx, "broadcast:"+w.cfg.Sender, w.interval())
+	if err != nil {
+		return fmt.Errorf("reserve send: %w", err)
 	}
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-dctx.Done():
+		return dctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// jitterMargin widens the spacing of sends a little, so that the jitter
+// between a reserved slot and the request reaching the provider never
+// brings two sends closer than 1/Rate there (at 1 a second, Twilio's
+// queue holds no slack at all).
+const jitterMargin = 1.02
+
+// interval is the spacing of send slots.
+func (w *Worker) interval() time.Duration {
+	return time.Duration(jitterMargin * float64(time.Second) / w.cfg.Rate)
 }
 
 // render is the broadcast's text in lang for one recipient: the template

@@ -22,7 +22,7 @@ import (
 //	P:bc:{<id>}:claims         zset    indexes claimed and not settled, score lease end (Unix ms)
 //	P:bc:{<id>}:returned       list    indexes given back unsent, claimed again first
 //	P:{bcs}:active             zset    ids of broadcasts not known done, score creation (Unix ms)
-//	P:throttle:{<bucket>}      string  GCRA theoretical arrival time (Unix µs, Redis clock)
+//	P:throttle:{<bucket>}      string  next free send slot (Unix µs, Redis clock)
 //
 // The keys of one broadcast share its tag, so its creation is one
 // MULTI/EXEC and every claim and settlement one script. The active list
@@ -282,27 +282,29 @@ func (s *Store) ExpiredClaims(ctx context.Context, id string, now time.Time, lim
 	return out, nil
 }
 
-// bcThrottleScript is a GCRA token bucket holding one token, on Redis's own
-// clock so replicas with skewed clocks share one pace. KEYS bucket; ARGV
-// interval (µs). It returns 0 when a token was taken, else the µs to wait.
+// bcThrottleScript reserves send slots one interval apart, on Redis's own
+// clock so replicas with skewed clocks share one pace (GCRA without
+// burst). KEYS bucket; ARGV interval (µs). It returns the µs from now to
+// the reserved slot: 0 when the caller may send at once.
 var bcThrottleScript = redis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tat > now then return math.ceil(tat - now) end
+if tat < now then tat = now end
 local interval = tonumber(ARGV[1])
-redis.call('SET', KEYS[1], string.format('%.0f', now + interval), 'PX', math.ceil(interval / 1000) + 1000)
-return 0
+redis.call('SET', KEYS[1], string.format('%.0f', tat + interval), 'PX', math.ceil((tat + interval - now) / 1000) + 1000)
+return math.ceil(tat - now)
 `)
 
-// TakeToken takes one send token from bucket, which refills one token
-// every interval and holds at most one: sends are spaced evenly, never
-// bunched, whatever the number of replicas asking.
-func (s *Store) TakeToken(ctx context.Context, bucket string, interval time.Duration) (time.Duration, error) {
+// ReserveSend reserves the next send slot of bucket, whose slots are
+// interval apart, and returns how long until it. Every call gets a slot of
+// its own in one round trip, so any number of senders in any number of
+// replicas keep the pace without polling.
+func (s *Store) ReserveSend(ctx context.Context, bucket string, interval time.Duration) (time.Duration, error) {
 	us := max(1, interval.Microseconds())
 	wait, err := bcThrottleScript.Run(ctx, s.rdb, []string{s.throttleKey(bucket)}, us).Int64()
 	if err != nil {
-		return 0, fmt.Errorf("take send token: %w", err)
+		return 0, fmt.Errorf("reserve send: %w", err)
 	}
 	return time.Duration(wait) * time.Microsecond, nil
 }

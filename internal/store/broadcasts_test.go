@@ -267,23 +267,30 @@ func TestPatientsByID(t *testing.T) {
 	}
 }
 
-func TestTakeToken(t *testing.T) {
+func TestReserveSend(t *testing.T) {
 	ctx := context.Background()
 	s := newTestStore(t)
 	const interval = 200 * time.Millisecond
-	if wait, err := s.TakeToken(ctx, "b", interval); err != nil || wait != 0 {
-		t.Fatalf("TakeToken #1 = %v, %v; want 0 (a full bucket)", wait, err)
+	if wait, err := s.ReserveSend(ctx, "b", interval); err != nil || wait != 0 {
+		t.Fatalf("ReserveSend #1 = %v, %v; want 0 (an idle bucket)", wait, err)
 	}
-	wait, err := s.TakeToken(ctx, "b", interval)
-	if err != nil || wait <= 0 || wait > interval {
-		t.Fatalf("TakeToken #2 = %v, %v; want a wait in (0, %v]", wait, err, interval)
+	// Each later call gets the next slot: one and two intervals on (less
+	// the few ms between calls).
+	for i, want := range []time.Duration{interval, 2 * interval} {
+		wait, err := s.ReserveSend(ctx, "b", interval)
+		if err != nil || wait > want || wait < want-50*time.Millisecond {
+			t.Errorf("ReserveSend #%d = %v, %v; want about %v", i+2, wait, err, want)
+		}
 	}
-	if w, _ := s.TakeToken(ctx, "other", interval); w != 0 {
-		t.Errorf("TakeToken(other bucket) = %v, want 0: buckets are separate", w)
+	if w, _ := s.ReserveSend(ctx, "other", interval); w != 0 {
+		t.Errorf("ReserveSend(other bucket) = %v, want 0: buckets are separate", w)
 	}
-	time.Sleep(wait)
-	if w, err := s.TakeToken(ctx, "b", interval); err != nil || w != 0 {
-		t.Errorf("TakeToken after waiting %v = %v, %v; want 0", wait, w, err)
+	time.Sleep(3 * interval)
+	if w, err := s.ReserveSend(ctx, "b", interval); err != nil || w != 0 {
+		t.Errorf("ReserveSend after the bucket went idle = %v, %v; want 0 (idle time is not saved up)", w, err)
+	}
+	if w, _ := s.ReserveSend(ctx, "b", interval); w < interval-50*time.Millisecond {
+		t.Errorf("ReserveSend right after = %v, want about %v: no burst", w, interval)
 	}
 }
 
@@ -302,7 +309,7 @@ func TestBroadcastKeysShareTag(t *testing.T) {
 	_ = s.ReleaseRecipient(ctx, "bc-tags", c.Index)
 	c, _, _ = s.ClaimRecipient(ctx, "bc-tags", base)
 	_, _, _ = s.SettleRecipient(ctx, "bc-tags", c.Index, broadcast.Sent, base)
-	_, _ = s.TakeToken(ctx, "b", time.Second)
+	_, _ = s.ReserveSend(ctx, "b", time.Second)
 	if chk.checks < 4 || len(chk.bad) > 0 {
 		t.Errorf("checked %d multi-key commands; cross-slot: %v", chk.checks, chk.bad)
 	}
