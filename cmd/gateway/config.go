@@ -35,6 +35,10 @@ type config struct {
 
 	LLMBaseURL, LLMAPIKey, LLMModel string
 
+	// AdminEmail and AdminPassword create the first inbox admin at start
+	// when no account with that email exists yet.
+	AdminEmail, AdminPassword string
+
 	ClinicName  string
 	ClinicPhone string
 	ClinicZone  *time.Location
@@ -75,6 +79,8 @@ func parseConfig(getenv func(string) string) (config, error) {
 		LLMBaseURL:         getenv("LLM_BASE_URL"),
 		LLMAPIKey:          getenv("LLM_API_KEY"),
 		LLMModel:           getenv("LLM_MODEL"),
+		AdminEmail:         strings.TrimSpace(getenv("ADMIN_EMAIL")),
+		AdminPassword:      getenv("ADMIN_PASSWORD"),
 		ClinicName:         orDefault(getenv("CLINIC_NAME"), "Sunrise Clinic"),
 		ClinicPhone:        orDefault(getenv("CLINIC_PHONE"), "+1 555 0100"),
 		LangLowAcc:         getenv("LANG_DETECTION") == "low",
@@ -175,6 +181,9 @@ func (c config) Validate() error {
 	if c.SMSProvider == "console" && c.KeywordReplies == "carrier" {
 		return errors.New("KEYWORD_REPLIES=carrier needs SMS_PROVIDER=twilio: the console provider never answers keywords")
 	}
+	if (c.AdminEmail == "") != (c.AdminPassword == "") {
+		return errors.New("ADMIN_EMAIL and ADMIN_PASSWORD go together")
+	}
 	if c.LLMBaseURL != "" && c.LLMModel == "" {
 		return errors.New("LLM_BASE_URL needs LLM_MODEL")
 	}
@@ -209,6 +218,7 @@ func (c config) LogValue() slog.Value {
 		slog.String("twilio_api_base_url", c.TwilioAPIBaseURL),
 		slog.String("keyword_replies", c.KeywordReplies),
 		slog.String("admin_api_key", mask(c.AdminAPIKey)),
+		slog.Bool("admin_email_set", c.AdminEmail != ""),
 		slog.Bool("llm_fallback", c.LLMBaseURL != ""),
 		slog.String("clinic_timezone", c.ClinicZone.String()),
 		slog.Int("location_timezones", len(c.LocationZones)),

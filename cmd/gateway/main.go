@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
@@ -27,6 +28,7 @@ import (
 	"clinicsms/internal/broadcast"
 	"clinicsms/internal/demo"
 	"clinicsms/internal/gateway"
+	"clinicsms/internal/inbox"
 	"clinicsms/internal/reminders"
 	"clinicsms/internal/sms"
 	"clinicsms/internal/store"
@@ -36,6 +38,13 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if len(os.Args) > 1 {
+		if err := command(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "gateway:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(ctx, os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "gateway:", err)
 		os.Exit(1)
@@ -94,11 +103,19 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		sender = sms.NewConsole(stdout)
 	}
 
+	// The staff inbox keeps its records next to the store's and hears every
+	// conversation change through the engine's observer.
+	inboxStore := inbox.NewStore(rdb, cfg.RedisKeyPrefix)
+	if err := ensureAdmin(ctx, inboxStore, cfg, log); err != nil {
+		return err
+	}
+
 	clinic := dialogue.Clinic{Name: cfg.ClinicName, Phone: cfg.ClinicPhone, Zone: cfg.ClinicZone, Zones: cfg.LocationZones}
 	engine := dialogue.NewEngine(st, st, sender, reader, texts, dialogue.Config{
 		Clinic:                 clinic,
 		WaitlistBatch:          cfg.WaitlistBatch,
 		CarrierAnswersKeywords: cfg.KeywordReplies == "carrier",
+		Observer:               inbox.NewPublisher(inboxStore, log),
 	}, log)
 
 	// Reminders go out from every replica; claims in Redis send each once.
@@ -146,11 +163,16 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	srv := gateway.New(gateway.Config{PublicBaseURL: cfg.PublicBaseURL, TwilioAuthToken: cfg.TwilioAuthToken, AdminAPIKey: cfg.AdminAPIKey}, st, engine, log, reg)
 
+	staff, err := inbox.New(inbox.Config{SecureCookies: strings.HasPrefix(cfg.PublicBaseURL, "https://")}, inboxStore, st, engine, log.With("component", "inbox"))
+	if err != nil {
+		return fmt.Errorf("inbox: %w", err)
+	}
+
 	ln, err := net.Listen("tcp", fmt.Sprintf(":%d", cfg.Port))
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second}
+	hs := &http.Server{Handler: staff.Wrap(srv.Handler()), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second}
 	printWelcome(stdout, cfg, ln.Addr().(*net.TCPAddr).Port)
 	log.Info("listening", "addr", ln.Addr().String())
 
@@ -205,6 +227,7 @@ func printWelcome(w io.Writer, cfg config, port int) {
 	if cfg.TwilioTokenGenerated {
 		fmt.Fprintf(w, "Twilio auth token for signing local webhook requests (generated): %s\n", cfg.TwilioAuthToken)
 	}
+	fmt.Fprintf(w, "Staff inbox: %s/inbox (add a user: go run ./cmd/gateway user add --email you@clinic.example --role admin)\n", base)
 	if cfg.DemoData {
 		fmt.Fprintln(w, "Demo clinic loaded: patients demo-maria (es) and demo-john (en), appointments demo-appt-1 and demo-appt-2, open slots.")
 		fmt.Fprintf(w, "Send a reminder:   curl -X POST -H 'Authorization: Bearer %s' %s/v1/appointments/demo-appt-1/reminders\n", cfg.AdminAPIKey, base)
