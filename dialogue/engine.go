@@ -116,6 +116,7 @@ func transitions() map[State]map[event]action {
 		},
 		ChoosingSlot: {
 			evPick:                    (*Engine).book,
+			evNo:                      (*Engine).offerSlots,
 			event(intents.Reschedule): (*Engine).offerSlots,
 			event(intents.Cancel):     (*Engine).cancel,
 			event(intents.Confirm):    (*Engine).keepOffers,
@@ -287,7 +288,7 @@ func (e *Engine) step(ctx context.Context, t *turn) error {
 		}
 		return e.escalate(ctx, t, "unknown_number")
 	}
-	t.event = e.eventOf(t)
+	t.event = e.eventOf(ctx, t)
 	row := e.table[t.conv.State]
 	if row == nil {
 		row = e.table[Idle]
@@ -303,7 +304,7 @@ func (e *Engine) step(ctx context.Context, t *turn) error {
 }
 
 // eventOf turns the reading into the event the current state understands.
-func (e *Engine) eventOf(t *turn) event {
+func (e *Engine) eventOf(ctx context.Context, t *turn) event {
 	switch t.conv.State {
 	case ConfirmCancel, WaitlistOffer:
 		if intents.IsBareYes(t.body) {
@@ -316,6 +317,13 @@ func (e *Engine) eventOf(t *turn) event {
 		if n, ok := pickNumber(t.body); ok && n >= 1 && n <= len(t.conv.Offers) {
 			t.pick = n
 			return evPick
+		}
+		if n, ok := e.pickWords(ctx, t); ok {
+			t.pick = n
+			return evPick
+		}
+		if intents.IsBareNo(t.body) {
+			return evNo
 		}
 	case ChoosingAppt:
 		if n, ok := pickNumber(t.body); ok && n >= 1 && n <= len(t.conv.Choices) {
@@ -332,6 +340,25 @@ func (e *Engine) eventOf(t *turn) event {
 		return event(intents.Other)
 	}
 	return event(t.reading.Intent)
+}
+
+// pickWords reads a pick of an offered time in words ("the Tuesday one").
+func (e *Engine) pickWords(ctx context.Context, t *turn) (int, bool) {
+	if t.reading.Keyword != intents.KeywordNone {
+		return 0, false
+	}
+	var times []time.Time
+	var zone *time.Location
+	for _, id := range t.conv.Offers {
+		s, err := e.sched.Slot(ctx, id)
+		if err != nil {
+			return 0, false // one was taken meanwhile: ask by number
+		}
+		times = append(times, s.Start)
+		zone = e.cfg.Clinic.ZoneOf(s.Location)
+	}
+	i, ok := intents.PickByWords(t.body, t.lang, times, zone)
+	return i + 1, ok
 }
 
 // pickNumber reads "2", "2.", "#2", "option 2", "２", "٢" as 2: one decimal
@@ -614,18 +641,61 @@ func (e *Engine) offerSlots(ctx context.Context, t *turn) error {
 	if !ok {
 		return e.escalateWith(ctx, t, "no_appointment", locales.NoAppointment)
 	}
-	open, err := e.sched.OpenSlots(ctx, a.Provider, a.Type, e.cfg.Now(), 4)
+	open, err := e.sched.OpenSlots(ctx, a.Provider, a.Type, e.cfg.Now(), 200)
 	if err != nil {
 		return fmt.Errorf("open slots: %w", err)
 	}
-	var slots []Slot
-	for _, s := range open {
-		// Never offer the very time the patient is moving away from.
-		if !s.Start.Equal(a.Start) && len(slots) < 3 {
-			slots = append(slots, s)
+	// Never offer the very time the patient is moving away from, nor,
+	// when the patient turned the last offers down, the same ones again.
+	rejected := map[string]bool{}
+	if t.conv.State == ChoosingSlot {
+		for _, id := range t.conv.Offers {
+			rejected[id] = true
 		}
 	}
-	return e.sendOffers(ctx, t, a, slots)
+	var pool []Slot
+	for _, s := range open {
+		if !s.Start.Equal(a.Start) && !rejected[s.ID] {
+			pool = append(pool, s)
+		}
+	}
+	zone := e.cfg.Clinic.ZoneOf(a.Location)
+	win, named := intents.ParseWhen(t.body, t.lang, e.cfg.Now(), zone)
+	if !named {
+		return e.sendOffers(ctx, t, a, first(pool, 3), locales.RescheduleOffer)
+	}
+	var fit []Slot
+	for _, s := range pool {
+		if win.Contains(s.Start) {
+			fit = append(fit, s)
+		}
+	}
+	if len(fit) > 0 {
+		return e.sendOffers(ctx, t, a, first(fit, 3), locales.RescheduleOffer)
+	}
+	// Nothing fits what was named: offer the nearest open times instead.
+	target := win.From
+	if target.IsZero() {
+		target = e.cfg.Now()
+	}
+	sort.SliceStable(pool, func(i, j int) bool { return absDur(pool[i].Start.Sub(target)) < absDur(pool[j].Start.Sub(target)) })
+	near := first(pool, 3)
+	sort.Slice(near, func(i, j int) bool { return near[i].Start.Before(near[j].Start) })
+	return e.sendOffers(ctx, t, a, near, locales.RescheduleNearest)
+}
+
+func first(s []Slot, n int) []Slot {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+func absDur(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
 }
 
 // rebookBase is the appointment a new time is sought for: the active one in
@@ -640,7 +710,7 @@ func (e *Engine) rebookBase(ctx context.Context, t *turn) (Appointment, bool, er
 	return e.focus(ctx, t)
 }
 
-func (e *Engine) sendOffers(ctx context.Context, t *turn, a Appointment, slots []Slot) error {
+func (e *Engine) sendOffers(ctx context.Context, t *turn, a Appointment, slots []Slot, key string) error {
 	t.conv.Misunderstood = 0
 	if len(slots) == 0 {
 		t.conv.State, t.conv.Offers = Idle, nil
@@ -653,7 +723,7 @@ func (e *Engine) sendOffers(ctx context.Context, t *turn, a Appointment, slots [
 		t.conv.Offers = append(t.conv.Offers, s.ID)
 	}
 	t.conv.State, t.conv.AppointmentID = ChoosingSlot, a.ID
-	return e.reply(ctx, t, locales.RescheduleOffer, map[string]any{"Options": strings.Join(lines, "\n"), "Count": len(slots)})
+	return e.reply(ctx, t, key, map[string]any{"Options": strings.Join(lines, "\n"), "Count": len(slots)})
 }
 
 // keepOffers answers a "yes/ok" while choosing: the offers stand, pick one.
