@@ -110,12 +110,24 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		return err
 	}
 
+	// The LLM fallback re-reads what the local model is unsure of.
+	var fallback dialogue.Fallback
+	if cfg.LLMBaseURL != "" {
+		llm, err := intents.NewLLM(intents.LLMConfig{BaseURL: cfg.LLMBaseURL, APIKey: cfg.LLMAPIKey, Model: cfg.LLMModel})
+		if err != nil {
+			return fmt.Errorf("llm fallback: %w", err)
+		}
+		fallback = llm
+		log.Info("llm fallback on", "model", cfg.LLMModel)
+	}
+
 	clinic := dialogue.Clinic{Name: cfg.ClinicName, Phone: cfg.ClinicPhone, Zone: cfg.ClinicZone, Zones: cfg.LocationZones}
 	engine := dialogue.NewEngine(st, st, sender, reader, texts, dialogue.Config{
 		Clinic:                 clinic,
 		WaitlistBatch:          cfg.WaitlistBatch,
 		CarrierAnswersKeywords: cfg.KeywordReplies == "carrier",
 		Observer:               inbox.NewPublisher(inboxStore, log),
+		Fallback:               fallback,
 	}, log)
 
 	// Reminders go out from every replica; claims in Redis send each once.
