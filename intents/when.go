@@ -42,8 +42,15 @@ package intents
 //     bound (From = now): the caller knows the current appointment and may
 //     clip the window to it.
 //   - A numeric date "5/12" is read in the language's order: month first
-//     for en, tl and fa-free CJK "12/5" (year-month-day languages), day
-//     first for the others. A date already past this year is next year's.
+//     for en and tl, year-month-day for zh, ja and ko (so "12/5" is 5 Dec),
+//     day first for the others. A date already past is next year's; "the
+//     12th" already past is next month's.
+//   - A language's own table is tried first, then close kin (hi→ur, pa;
+//     ru↔uk; es↔pt; zh↔ja; ...) when it found nothing; an unknown language
+//     code tries every table. Every table also knows English words of five
+//     letters or more ("today", "friday", "after"): patients mix them in.
+//   - PickByWords does not check relative days ("the one tomorrow"): the
+//     options alone do not tell today, so such a pick stays ambiguous.
 
 import (
 	"slices"
