@@ -306,7 +306,8 @@ func (s *Server) showConversation(c *gin.Context, revealed bool) {
 	now := s.cfg.Now()
 	// A live refresh of a page this session already opened is the same
 	// view, not a new one; anything else is audited.
-	if c.GetHeader("X-Inbox-Refresh") == "" || !sess.viewedRecently(phone, now) {
+	// A reveal is audited as such and counts as the view.
+	if !revealed && (c.GetHeader("X-Inbox-Refresh") == "" || !sess.viewedRecently(phone, now)) {
 		s.audit1(ctx, Entry{Who: u.Email, Action: "view", Phone: phone})
 		if err := s.st.markViewed(ctx, sess, phone, now); err != nil {
 			s.fail(c, err)
