@@ -285,3 +285,28 @@ func TestBroadcastResumesAfterRestart(t *testing.T) {
 	}
 	t.Logf("first gateway sent %d of %d before stopping", sentBefore, n)
 }
+
+func TestBroadcastRateConfig(t *testing.T) {
+	tests := []struct {
+		v       string
+		want    float64
+		wantErr bool
+	}{
+		{"", 1, false}, {"0.5", 0.5, false}, {"50", 50, false}, {"1000", 1000, false},
+		{"0", 0, true}, {"-1", 0, true}, {"1001", 0, true}, {"fast", 0, true}, {"NaN", 0, true}, {"Inf", 0, true},
+	}
+	for _, tc := range tests {
+		c, err := parseConfig(func(k string) string {
+			if k == "BROADCAST_RATE" {
+				return tc.v
+			}
+			return ""
+		})
+		switch {
+		case tc.wantErr && (err == nil || !strings.Contains(err.Error(), "BROADCAST_RATE")):
+			t.Errorf("parseConfig(BROADCAST_RATE=%q) err = %v, want a BROADCAST_RATE error", tc.v, err)
+		case !tc.wantErr && (err != nil || c.BroadcastRate != tc.want):
+			t.Errorf("parseConfig(BROADCAST_RATE=%q) = %v, %v; want %v", tc.v, c.BroadcastRate, err, tc.want)
+		}
+	}
+}

@@ -72,9 +72,6 @@ type Worker struct {
 	texts    dialogue.Texts
 	cfg      Config
 	log      *slog.Logger
-
-	mu    sync.Mutex
-	specs map[string]Broadcast // broadcasts are immutable once stored
 }
 
 // NewWorker returns a worker. texts renders message keys (locales.Catalog);
@@ -83,7 +80,7 @@ func NewWorker(st Store, th Throttle, send Announcer, texts dialogue.Texts, cfg 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Worker{store: st, throttle: th, send: send, texts: texts, cfg: cfg.withDefaults(), log: log, specs: map[string]Broadcast{}}
+	return &Worker{store: st, throttle: th, send: send, texts: texts, cfg: cfg.withDefaults(), log: log}
 }
 
 // Run sends broadcasts until ctx ends, then lets texts already claimed
@@ -136,7 +133,7 @@ func (w *Worker) RunOnce(ctx context.Context) (bool, error) {
 // work sends one broadcast until nothing is left to claim and returns how
 // many recipients this worker settled.
 func (w *Worker) work(ctx context.Context, id string) (int, error) {
-	b, p, err := w.spec(ctx, id)
+	b, p, err := w.store.Broadcast(ctx, id)
 	if errors.Is(err, dialogue.ErrNotFound) {
 		// listed but never stored (its creator failed half way): drop it
 		return 0, w.store.RetireBroadcast(ctx, id)
@@ -179,30 +176,12 @@ func (w *Worker) work(ctx context.Context, id string) (int, error) {
 		return n, err
 	}
 	if p.Status() == Done {
-		w.forget(id)
 		if err := w.store.RetireBroadcast(ctx, id); err != nil {
 			return n, err
 		}
 		w.log.Info("broadcast done", "id", id, "total", p.Total, "sent", p.Sent, "failed", p.Failed, "skipped", p.Skipped)
 	}
 	return n, nil
-}
-
-func (w *Worker) spec(ctx context.Context, id string) (Broadcast, Progress, error) {
-	b, p, err := w.store.Broadcast(ctx, id)
-	if err != nil {
-		return Broadcast{}, Progress{}, err
-	}
-	w.mu.Lock()
-	w.specs[id] = b
-	w.mu.Unlock()
-	return b, p, nil
-}
-
-func (w *Worker) forget(id string) {
-	w.mu.Lock()
-	delete(w.specs, id)
-	w.mu.Unlock()
 }
 
 // sendLoop claims and sends recipients one by one until none is left or
