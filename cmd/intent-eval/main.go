@@ -104,13 +104,16 @@ func runWith(d deps, args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return usage(errors.New("no PATH given"))
 	}
+	var fallback *intents.LLM
 	if *llm {
 		if d.getenv("LLM_BASE_URL") == "" {
 			return usage(errors.New("LLM fallback not configured: set LLM_BASE_URL (and LLM_API_KEY, LLM_MODEL)"))
 		}
-		// The fallback reader is a later piece of work; refuse rather than
-		// silently measure the local reader under the -llm name.
-		return usage(errors.New("LLM fallback is not wired into intent-eval yet"))
+		var err error
+		fallback, err = intents.NewLLM(intents.LLMConfig{BaseURL: d.getenv("LLM_BASE_URL"), APIKey: d.getenv("LLM_API_KEY"), Model: d.getenv("LLM_MODEL")})
+		if err != nil {
+			return usage(fmt.Errorf("LLM fallback: %w", err))
+		}
 	}
 
 	ex, err := load(paths)
@@ -123,6 +126,9 @@ func runWith(d deps, args []string, stdout, stderr io.Writer) error {
 	reader, err := d.newReader()
 	if err != nil {
 		return fmt.Errorf("build reader: %w", err)
+	}
+	if fallback != nil {
+		reader = withFallback{local: reader, llm: fallback}
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -180,4 +186,22 @@ func writeHTML(path string, rep eval.Report) error {
 		return fmt.Errorf("html report: %w", err)
 	}
 	return nil
+}
+
+// withFallback reads like the service does with LLM_BASE_URL set: the LLM
+// re-reads what the local model is unsure of (its latency counts too).
+type withFallback struct {
+	local eval.Classifier
+	llm   *intents.LLM
+}
+
+func (w withFallback) Read(text, knownLang string) intents.Reading {
+	r := w.local.Read(text, knownLang)
+	if r.Sure || r.Source != "model" {
+		return r
+	}
+	if r2, err := w.llm.Refine(context.Background(), text, r, nil); err == nil {
+		return r2
+	}
+	return r
 }

@@ -162,7 +162,7 @@ func TestFailures(t *testing.T) {
 		{"unknown intent", nil, []string{filepath.Join(e.dir, "bad", "typo.jsonl")}, 1, `unknown intent "confrim"`},
 		{"empty folder", nil, []string{filepath.Join(e.dir, "empty")}, 1, "no examples"},
 		{"llm unset", nil, []string{"-llm", filepath.Join(e.dir, "dev")}, 2, "LLM fallback not configured"},
-		{"llm set", map[string]string{"LLM_BASE_URL": "http://127.0.0.1:1"}, []string{"-llm", filepath.Join(e.dir, "dev")}, 2, "not wired"},
+		{"llm without a model", map[string]string{"LLM_BASE_URL": "http://127.0.0.1:1"}, []string{"-llm", filepath.Join(e.dir, "dev")}, 2, "LLM fallback"},
 	}
 	for _, tt := range tests {
 		e.env = tt.env
