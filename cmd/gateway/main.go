@@ -185,6 +185,7 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		return fmt.Errorf("listen: %w", err)
 	}
 	hs := &http.Server{Handler: staff.Wrap(srv.Handler()), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second}
+	hs.RegisterOnShutdown(staff.CloseStreams)
 	printWelcome(stdout, cfg, ln.Addr().(*net.TCPAddr).Port)
 	log.Info("listening", "addr", ln.Addr().String())
 

@@ -71,6 +71,8 @@ func (s *Server) events(c *gin.Context) {
 		select {
 		case <-ctx.Done():
 			return
+		case <-s.closing:
+			return
 		case m, ok := <-msgs:
 			if !ok {
 				return

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -52,7 +53,15 @@ type Server struct {
 	eng   Engine
 	log   *slog.Logger
 	pages map[string]*template.Template
+	// closing ends every open event stream (CloseStreams).
+	closing   chan struct{}
+	closeOnce sync.Once
 }
+
+// CloseStreams ends every open event stream, so a graceful shutdown does
+// not wait for them; browsers reconnect to another replica. Register it
+// with http.Server.RegisterOnShutdown.
+func (s *Server) CloseStreams() { s.closeOnce.Do(func() { close(s.closing) }) }
 
 // New returns the inbox over its dependencies.
 func New(cfg Config, st *Store, conv Conversations, eng Engine, log *slog.Logger) (*Server, error) {
@@ -66,7 +75,7 @@ func New(cfg Config, st *Store, conv Conversations, eng Engine, log *slog.Logger
 	if err != nil {
 		return nil, err
 	}
-	return &Server{cfg: cfg, st: st, conv: conv, eng: eng, log: log, pages: pages}, nil
+	return &Server{cfg: cfg, st: st, conv: conv, eng: eng, log: log, pages: pages, closing: make(chan struct{})}, nil
 }
 
 // Paths are the URL paths the inbox owns; Wrap sends them to the inbox.
