@@ -27,10 +27,14 @@
 // Outcomes: "sent"; "opted_out" and "inactive" (the engine refused:
 // dialogue.ErrOptedOut, dialogue.ErrNothingToSend) and "not_found" are
 // final and never retried; a provider failure (dialogue.ErrSendFailed)
-// releases the claim for the next tick, until MaxAttempts claims were
-// taken, then the reminder is finished as "failed". An error after the
-// text went out (the engine could not record it) is finished as "sent":
-// retrying it would text the patient again.
+// releases the claim for the next tick, until MaxAttempts sends failed,
+// then the reminder is finished as "failed". Other errors before anything
+// reached the provider (the conversation lock stayed busy, Redis hiccups)
+// release it without counting: a replica killed mid-send leaves the
+// patient's conversation locked for up to 30 s, and that must not use up
+// the attempts of the replica taking over. An error after the text went
+// out (the engine could not record it) is finished as "sent": retrying it
+// would text the patient again.
 package reminders
 
 import (
@@ -54,13 +58,14 @@ type Store interface {
 	// lead is finished.
 	RemindersDone(ctx context.Context, as []dialogue.Appointment, lead time.Duration) ([]bool, error)
 	// ClaimReminder takes a's reminder for lead for at most lease. Exactly
-	// one concurrent caller gets a non-empty token; attempt counts the
-	// claims ever taken on it.
-	ClaimReminder(ctx context.Context, a dialogue.Appointment, lead, lease time.Duration) (token string, attempt int, err error)
+	// one concurrent caller gets a non-empty token; failures counts its
+	// failed sends so far.
+	ClaimReminder(ctx context.Context, a dialogue.Appointment, lead, lease time.Duration) (token string, failures int, err error)
 	// FinishReminder marks the claimed reminder done for good.
 	FinishReminder(ctx context.Context, a dialogue.Appointment, lead time.Duration, token, outcome string) error
-	// ReleaseReminder gives the claim back so a later tick tries again.
-	ReleaseReminder(ctx context.Context, a dialogue.Appointment, lead time.Duration, token string) error
+	// ReleaseReminder gives the claim back so a later tick tries again;
+	// failed counts a failed send.
+	ReleaseReminder(ctx context.Context, a dialogue.Appointment, lead time.Duration, token string, failed bool) error
 }
 
 // Sender texts one reminder now. *dialogue.Engine satisfies it. It returns
@@ -103,8 +108,8 @@ type Config struct {
 	Lease time.Duration
 	// MinNotice: no reminder goes out less than this before the start.
 	MinNotice time.Duration
-	// MaxAttempts bounds the claims taken on one reminder (provider
-	// failures and crashed holders) before it is given up.
+	// MaxAttempts bounds the failed sends (provider errors) of one
+	// reminder before it is given up.
 	MaxAttempts int
 }
 
@@ -262,7 +267,7 @@ func (s *Scheduler) Tick(ctx context.Context) (Report, error) {
 
 // remind claims one reminder, sends it and settles the claim.
 func (s *Scheduler) remind(ctx context.Context, d due, r *Report) error {
-	tok, attempt, err := s.st.ClaimReminder(ctx, d.a, d.lead, s.cfg.Lease)
+	tok, failures, err := s.st.ClaimReminder(ctx, d.a, d.lead, s.cfg.Lease)
 	if err != nil {
 		r.Failed++
 		return err
@@ -276,7 +281,7 @@ func (s *Scheduler) remind(ctx context.Context, d due, r *Report) error {
 	sendCtx, cancel := context.WithTimeout(bg, s.cfg.Lease/2)
 	sent, err := s.send.SendReminder(sendCtx, d.a.ID)
 	cancel()
-	outcome := ""
+	outcome, failed := "", false
 	switch {
 	case err == nil:
 		outcome = "sent"
@@ -295,19 +300,23 @@ func (s *Scheduler) remind(ctx context.Context, d due, r *Report) error {
 		outcome = "sent"
 		r.Sent++
 		s.log.Error("reminder sent but not recorded", "appointment", d.a.ID, "lead", d.lead, "err", err)
-	default:
+	case errors.Is(err, dialogue.ErrSendFailed):
 		r.Failed++
-		if attempt >= s.cfg.MaxAttempts {
+		failed = true
+		if failures+1 >= s.cfg.MaxAttempts {
 			outcome = "failed"
-			s.log.Error("reminder given up", "appointment", d.a.ID, "lead", d.lead, "attempts", attempt, "err", err)
+			s.log.Error("reminder given up", "appointment", d.a.ID, "lead", d.lead, "attempts", failures+1, "err", err)
 		} else {
-			s.log.Warn("reminder failed; will retry", "appointment", d.a.ID, "lead", d.lead, "attempt", attempt, "err", err)
+			s.log.Warn("reminder send failed; will retry", "appointment", d.a.ID, "lead", d.lead, "attempt", failures+1, "err", err)
 		}
+	default: // nothing reached the provider: try again next tick
+		r.Failed++
+		s.log.Warn("reminder not sent; will retry", "appointment", d.a.ID, "lead", d.lead, "err", err)
 	}
 	settleCtx, cancel := context.WithTimeout(bg, 10*time.Second)
 	defer cancel()
 	if outcome == "" {
-		if rerr := s.st.ReleaseReminder(settleCtx, d.a, d.lead, tok); rerr != nil {
+		if rerr := s.st.ReleaseReminder(settleCtx, d.a, d.lead, tok, failed); rerr != nil {
 			s.log.Warn("release reminder", "appointment", d.a.ID, "lead", d.lead, "err", rerr)
 		}
 		return nil // counted in Failed and logged; the next tick retries

@@ -89,6 +89,7 @@ type recorder struct {
 	tries    map[string]int  // appointment id → SendReminder calls
 	optedOut map[string]bool // patient ids
 	failures map[string]int  // appointment id → provider failures still to come
+	busy     map[string]int  // appointment id → busy conversation locks still to come
 	cancelOn map[string]bool // appointment ids cancelled just before the send
 	block    map[string]chan struct{}
 	onSend   func(n int) // called after each accepted text with the total
@@ -97,7 +98,7 @@ type recorder struct {
 
 func newRecorder(st *store.Store) *recorder {
 	return &recorder{st: st, sent: map[string]int{}, tries: map[string]int{}, optedOut: map[string]bool{},
-		failures: map[string]int{}, cancelOn: map[string]bool{}, block: map[string]chan struct{}{}}
+		failures: map[string]int{}, busy: map[string]int{}, cancelOn: map[string]bool{}, block: map[string]chan struct{}{}}
 }
 
 func (r *recorder) SendReminder(ctx context.Context, apptID string) (dialogue.Sent, error) {
@@ -109,6 +110,13 @@ func (r *recorder) SendReminder(ctx context.Context, apptID string) (dialogue.Se
 		<-block // a process that hangs (or died) before the provider answered
 		return dialogue.Sent{}, fmt.Errorf("%w: process died", dialogue.ErrSendFailed)
 	}
+	r.mu.Lock()
+	if r.busy[apptID] > 0 {
+		r.busy[apptID]--
+		r.mu.Unlock()
+		return dialogue.Sent{}, errors.New("lock conversation: conversation lock wait timed out")
+	}
+	r.mu.Unlock()
 	if cancel {
 		if _, _, err := r.st.Cancel(ctx, apptID); err != nil {
 			return dialogue.Sent{}, err
@@ -296,6 +304,34 @@ func TestTickGivesUpAfterMaxAttempts(t *testing.T) {
 	}
 	if got, _ := st.ReminderOutcome(ctx, a, 24*time.Hour); got != "failed" {
 		t.Errorf("ReminderOutcome = %q, want failed", got)
+	}
+}
+
+// TestTickRetriesBusyLocksWithoutCountingThem: a conversation locked by a
+// dead replica (up to 30 s) fails sends before the provider; those do not
+// use up the attempts.
+func TestTickRetriesBusyLocksWithoutCountingThem(t *testing.T) {
+	ctx := context.Background()
+	env := newRedisEnv(t)
+	st := env.store()
+	c := newClock(time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC))
+	a := seed(t, st, "a-locked", c.now().Add(20*time.Hour), "main")
+	rec := newRecorder(st)
+	rec.busy[a.ID] = 6
+	rec.failures[a.ID] = 2
+	cfg := config(t, c)
+	cfg.MaxAttempts = 3
+	s := reminders.New(st, rec, cfg, nil)
+	for i := range 8 {
+		tick(t, s, fmt.Sprintf("tick %d", i+1), reminders.Report{Failed: 1})
+	}
+	tick(t, s, "tick 9", reminders.Report{Sent: 1})
+	tick(t, s, "tick 10", reminders.Report{})
+	if sent, tries := rec.counts(a.ID); sent != 1 || tries != 9 {
+		t.Errorf("%d texts in %d SendReminder calls, want 1 in 9", sent, tries)
+	}
+	if got, _ := st.ReminderOutcome(ctx, a, 24*time.Hour); got != "sent" {
+		t.Errorf("ReminderOutcome = %q, want sent", got)
 	}
 }
 

@@ -17,7 +17,7 @@ import (
 //
 //	P:{sched}:starts                          zset    every appointment id, score start (Unix ms)
 //	P:{sched}:remind:<id>:<start ms>:<lead s>  string  "held:<token>" (lease, PX) or "done:<outcome>"
-//	P:{sched}:remind:<id>:<start ms>:<lead s>:tries  counter of claims taken
+//	P:{sched}:remind:<id>:<start ms>:<lead s>:fails  counter of failed sends
 //
 // The starts index is written in the same batch as the appointment record
 // by every write that creates an appointment or changes its start
@@ -65,24 +65,27 @@ func (s *Store) AppointmentsBetween(ctx context.Context, from, to time.Time) ([]
 	return out, nil
 }
 
-// reminderClaimScript: KEYS[1] the reminder mark, KEYS[2] its claim
-// counter; ARGV token, lease (ms), expire at (Unix ms). It returns
-// {claims so far, ""} when the caller now holds the lease, or {0, mark}
-// when the reminder is held by someone else or done.
+// reminderClaimScript: KEYS[1] the reminder mark, KEYS[2] its failure
+// counter; ARGV token, lease (ms). It returns {1, failures so far} when
+// the caller now holds the lease, or {0, mark} when the reminder is held
+// by someone else or done.
 var reminderClaimScript = redis.NewScript(`
 local v = redis.call('GET', KEYS[1])
 if v then return {0, v} end
-local n = redis.call('INCR', KEYS[2])
-redis.call('PEXPIREAT', KEYS[2], ARGV[3])
 redis.call('SET', KEYS[1], 'held:' .. ARGV[1], 'PX', ARGV[2])
-return {n, ''}
+return {1, tonumber(redis.call('GET', KEYS[2]) or '0')}
 `)
 
-// reminderSettleScript: KEYS[1] the reminder mark; ARGV token, new value
-// ("" to delete), expire at (Unix ms). Only the holder of the lease may
-// settle it; returns 1 when it did, 0 when the lease was lost.
+// reminderSettleScript: KEYS[1] the reminder mark, KEYS[2] its failure
+// counter; ARGV token, new value ("" to delete), expire at (Unix ms), "1"
+// to count a failure. Only the holder of the lease may settle it; returns
+// 1 when it did, 0 when the lease was lost.
 var reminderSettleScript = redis.NewScript(`
 if redis.call('GET', KEYS[1]) ~= 'held:' .. ARGV[1] then return 0 end
+if ARGV[4] == '1' then
+  redis.call('INCR', KEYS[2])
+  redis.call('PEXPIREAT', KEYS[2], ARGV[3])
+end
 if ARGV[2] == '' then
   redis.call('DEL', KEYS[1])
 else
@@ -98,31 +101,30 @@ var ErrLeaseLost = errors.New("reminder lease lost")
 
 // ClaimReminder takes the reminder of appointment a for lead time lead,
 // for at most lease: of any number of callers, in any number of
-// processes, one gets a non-empty token and the others "". attempt counts
-// the claims ever taken on this reminder, this one included, so a caller
-// can give up after a few failed sends. A claim that is neither finished
-// nor released (its holder died mid-send) lapses after lease and may then
-// be taken over: a reminder is sent at least once while its sender can
-// crash between the provider's answer and FinishReminder, and never again
-// once finished.
-func (s *Store) ClaimReminder(ctx context.Context, a dialogue.Appointment, lead, lease time.Duration) (token string, attempt int, err error) {
+// processes, one gets a non-empty token and the others "". failures is
+// how many sends of it failed before (ReleaseReminder with failed), so a
+// caller can give up after a few. A claim that is neither finished nor
+// released (its holder died mid-send) lapses after lease and may then be
+// taken over: a reminder is sent at least once while its sender can crash
+// between the provider's answer and FinishReminder, and never again once
+// finished.
+func (s *Store) ClaimReminder(ctx context.Context, a dialogue.Appointment, lead, lease time.Duration) (token string, failures int, err error) {
 	if lease < time.Millisecond {
 		return "", 0, errors.New("claim reminder: lease under 1 ms")
 	}
 	key := s.reminderKey(a, lead)
 	tok := randomHex(8)
-	res, err := reminderClaimScript.Run(ctx, s.rdb, []string{key, key + ":tries"},
-		tok, lease.Milliseconds(), s.reminderExpiry(a)).Slice()
+	res, err := reminderClaimScript.Run(ctx, s.rdb, []string{key, key + ":fails"}, tok, lease.Milliseconds()).Slice()
 	if err != nil {
 		return "", 0, fmt.Errorf("claim reminder: %w", err)
 	}
 	if len(res) != 2 {
 		return "", 0, fmt.Errorf("claim reminder: script returned %v", res)
 	}
-	n, _ := res[0].(int64)
-	if n == 0 {
+	if ok, _ := res[0].(int64); ok != 1 {
 		return "", 0, nil
 	}
+	n, _ := res[1].(int64)
 	return tok, int(n), nil
 }
 
@@ -133,21 +135,27 @@ func (s *Store) FinishReminder(ctx context.Context, a dialogue.Appointment, lead
 	if outcome == "" || strings.ContainsAny(outcome, ":") {
 		return fmt.Errorf("finish reminder: bad outcome %q", outcome)
 	}
-	return s.settleReminder(ctx, "finish reminder", a, lead, token, "done:"+outcome)
+	return s.settleReminder(ctx, "finish reminder", a, lead, token, "done:"+outcome, false)
 }
 
 // ReleaseReminder gives the reminder held with token back, so a later
-// claim may try again (after a provider failure). ErrLeaseLost when the
-// lease had lapsed.
-func (s *Store) ReleaseReminder(ctx context.Context, a dialogue.Appointment, lead time.Duration, token string) error {
-	return s.settleReminder(ctx, "release reminder", a, lead, token, "")
+// claim may try again; failed counts a failed send (later claims report
+// it), as opposed to a try that never reached the provider (a busy
+// conversation lock). ErrLeaseLost when the lease had lapsed.
+func (s *Store) ReleaseReminder(ctx context.Context, a dialogue.Appointment, lead time.Duration, token string, failed bool) error {
+	return s.settleReminder(ctx, "release reminder", a, lead, token, "", failed)
 }
 
-func (s *Store) settleReminder(ctx context.Context, op string, a dialogue.Appointment, lead time.Duration, token, val string) error {
+func (s *Store) settleReminder(ctx context.Context, op string, a dialogue.Appointment, lead time.Duration, token, val string, failed bool) error {
 	if token == "" {
 		return fmt.Errorf("%s: empty token", op)
 	}
-	ok, err := reminderSettleScript.Run(ctx, s.rdb, []string{s.reminderKey(a, lead)}, token, val, s.reminderExpiry(a)).Int()
+	count := "0"
+	if failed {
+		count = "1"
+	}
+	key := s.reminderKey(a, lead)
+	ok, err := reminderSettleScript.Run(ctx, s.rdb, []string{key, key + ":fails"}, token, val, s.reminderExpiry(a), count).Int()
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}

@@ -130,8 +130,8 @@ func TestReminderClaims(t *testing.T) {
 	const lead = 24 * time.Hour
 
 	tok, n, err := s.ClaimReminder(ctx, a, lead, time.Minute)
-	if err != nil || tok == "" || n != 1 {
-		t.Fatalf("ClaimReminder(a1, 24h) = %q, %d, %v; want a token, attempt 1", tok, n, err)
+	if err != nil || tok == "" || n != 0 {
+		t.Fatalf("ClaimReminder(a1, 24h) = %q, %d, %v; want a token, 0 failures", tok, n, err)
 	}
 	if tok2, _, err := s.ClaimReminder(ctx, a, lead, time.Minute); err != nil || tok2 != "" {
 		t.Fatalf("ClaimReminder(a1, 24h) while held = %q, %v; want no token", tok2, err)
@@ -146,16 +146,20 @@ func TestReminderClaims(t *testing.T) {
 		t.Fatalf("ClaimReminder(a1 moved, 24h) = %q, %v; want a token", tokMoved, err)
 	}
 
-	// Release: claimable again, attempt 2; a stranger's token settles nothing.
-	if err := s.ReleaseReminder(ctx, a, lead, "not-mine"); !errors.Is(err, ErrLeaseLost) {
+	// Release: claimable again; failed releases are counted, others not;
+	// a stranger's token settles nothing.
+	if err := s.ReleaseReminder(ctx, a, lead, "not-mine", true); !errors.Is(err, ErrLeaseLost) {
 		t.Errorf("ReleaseReminder(wrong token) = %v, want ErrLeaseLost", err)
 	}
-	if err := s.ReleaseReminder(ctx, a, lead, tok); err != nil {
-		t.Fatalf("ReleaseReminder: %v", err)
-	}
-	tok, n, err = s.ClaimReminder(ctx, a, lead, time.Minute)
-	if err != nil || tok == "" || n != 2 {
-		t.Fatalf("ClaimReminder after release = %q, %d, %v; want a token, attempt 2", tok, n, err)
+	for i, failed := range []bool{true, false, true} {
+		if err := s.ReleaseReminder(ctx, a, lead, tok, failed); err != nil {
+			t.Fatalf("ReleaseReminder(failed=%v): %v", failed, err)
+		}
+		want := []int{1, 1, 2}[i]
+		tok, n, err = s.ClaimReminder(ctx, a, lead, time.Minute)
+		if err != nil || tok == "" || n != want {
+			t.Fatalf("ClaimReminder after ReleaseReminder(failed=%v) = %q, %d, %v; want a token, %d failures", failed, tok, n, err, want)
+		}
 	}
 	if done, err := s.RemindersDone(ctx, []dialogue.Appointment{a, moved}, lead); err != nil || !slices.Equal(done, []bool{false, false}) {
 		t.Errorf("RemindersDone while held = %v, %v; want [false false]", done, err)
@@ -183,8 +187,8 @@ func TestReminderClaims(t *testing.T) {
 	if until := time.Until(a.Start.Add(reminderRetain)); ttl < until-time.Minute || ttl > until+time.Minute {
 		t.Errorf("done mark TTL = %v, want about %v", ttl, until)
 	}
-	if ttl, _ := s.rdb.PTTL(ctx, s.reminderKey(a, lead)+":tries").Result(); ttl <= 0 {
-		t.Errorf("claim counter TTL = %v, want one", ttl)
+	if ttl, _ := s.rdb.PTTL(ctx, s.reminderKey(a, lead)+":fails").Result(); ttl <= 0 {
+		t.Errorf("failure counter TTL = %v, want one", ttl)
 	}
 }
 
@@ -201,10 +205,13 @@ func TestReminderLeaseLapses(t *testing.T) {
 	}
 	fastForward(100 * time.Millisecond)
 	tok, n, err := s.ClaimReminder(ctx, a, lead, time.Minute)
-	if err != nil || tok == "" || n != 2 {
-		t.Fatalf("ClaimReminder after the lease lapsed = %q, %d, %v; want a token, attempt 2", tok, n, err)
+	if err != nil || tok == "" || n != 0 {
+		t.Fatalf("ClaimReminder after the lease lapsed = %q, %d, %v; want a token, 0 failures", tok, n, err)
 	}
 	// The presumed-dead holder wakes up: it can neither finish nor release.
+	if err := s.ReleaseReminder(ctx, a, lead, dead, true); !errors.Is(err, ErrLeaseLost) {
+		t.Errorf("ReleaseReminder(lapsed token) = %v, want ErrLeaseLost", err)
+	}
 	if err := s.FinishReminder(ctx, a, lead, dead, "sent"); !errors.Is(err, ErrLeaseLost) {
 		t.Errorf("FinishReminder(lapsed token) = %v, want ErrLeaseLost", err)
 	}
