@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"clinicsms/dialogue"
 	"clinicsms/internal/reminders"
 )
 
@@ -46,6 +47,11 @@ type config struct {
 	LangLowAcc  bool // lingua low-accuracy mode
 	// WaitlistBatch is how many waiting patients a freed slot is offered to at once.
 	WaitlistBatch int
+	// OfferExpiry is how long a batch of waitlist offers stands before the
+	// slot goes to the next batch.
+	OfferExpiry time.Duration
+	// Caps limit automated texts (scheduled reminders, broadcasts) per phone.
+	Caps []dialogue.Cap
 	// LocationZones overrides ClinicZone per appointment location
 	// (LOCATION_TIMEZONES "main=America/Chicago,north=Europe/Berlin").
 	LocationZones map[string]*time.Location
@@ -112,6 +118,12 @@ func parseConfig(getenv func(string) string) (config, error) {
 	}
 	if c.WaitlistBatch, err = strconv.Atoi(orDefault(getenv("WAITLIST_BATCH"), "3")); err != nil || c.WaitlistBatch < 1 || c.WaitlistBatch > 50 {
 		return c, errors.New("WAITLIST_BATCH must be a number between 1 and 50")
+	}
+	if c.OfferExpiry, err = time.ParseDuration(orDefault(getenv("OFFER_EXPIRY"), "30m")); err != nil || c.OfferExpiry < time.Minute {
+		return c, errors.New("OFFER_EXPIRY must be a duration of at least 1m, like 30m")
+	}
+	if c.Caps, err = parseCaps(getenv("FREQUENCY_CAPS")); err != nil {
+		return c, err
 	}
 	if c.BroadcastRate, err = strconv.ParseFloat(orDefault(getenv("BROADCAST_RATE"), "1"), 64); err != nil {
 		return c, errors.New("BROADCAST_RATE must be a number of messages a second, like 1 or 0.5")
@@ -294,4 +306,23 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// parseCaps reads FREQUENCY_CAPS: comma-separated "max/window" pairs such
+// as "1/24h,3/168h" (at most 1 a day and 3 a week). Empty: no caps.
+func parseCaps(v string) ([]dialogue.Cap, error) {
+	if strings.TrimSpace(v) == "" {
+		return nil, nil
+	}
+	var caps []dialogue.Cap
+	for _, part := range strings.Split(v, ",") {
+		max, per, ok := strings.Cut(strings.TrimSpace(part), "/")
+		n, err := strconv.Atoi(max)
+		d, derr := time.ParseDuration(per)
+		if !ok || err != nil || derr != nil || n < 1 || d < time.Minute {
+			return nil, fmt.Errorf("FREQUENCY_CAPS: %q must be max/window like 1/24h", part)
+		}
+		caps = append(caps, dialogue.Cap{Max: n, Per: d})
+	}
+	return caps, nil
 }
