@@ -125,6 +125,8 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	engine := dialogue.NewEngine(st, st, sender, reader, texts, dialogue.Config{
 		Clinic:                 clinic,
 		WaitlistBatch:          cfg.WaitlistBatch,
+		OfferExpiry:            cfg.OfferExpiry,
+		Caps:                   cfg.Caps,
 		CarrierAnswersKeywords: cfg.KeywordReplies == "carrier",
 		Observer:               inbox.NewPublisher(inboxStore, log),
 		Fallback:               fallback,
@@ -135,7 +137,9 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		LeadTimes: cfg.ReminderLeadTimes, QuietStart: cfg.QuietStart, QuietEnd: cfg.QuietEnd,
 		Zone: clinic.ZoneOf, Tick: cfg.ReminderTick, Lease: cfg.ReminderLease,
 	}, log.With("component", "reminders"))
-	schedCtx, schedStop := context.WithCancel(ctx)
+	// Scheduled reminders and broadcasts are automated: they count against
+	// the frequency caps (a reminder a person triggers through the API does not).
+	schedCtx, schedStop := context.WithCancel(dialogue.Automated(ctx))
 	schedDone := make(chan struct{})
 	go func() { defer close(schedDone); sched.Run(schedCtx) }()
 	// Stop it before Redis closes; a reminder in flight finishes first.
@@ -164,12 +168,33 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	bcDone := make(chan struct{})
 	go func() {
 		defer close(bcDone)
-		if err := bcWorker.Run(bcCtx); err != nil {
+		if err := bcWorker.Run(dialogue.Automated(bcCtx)); err != nil {
 			log.Error("broadcast worker", "err", err)
 		}
 	}()
 	// Stop it before Redis closes; texts in flight finish (bounded by its Drain).
 	defer func() { bcStop(); <-bcDone }()
+
+	// Expired waitlist offers move on to the next batch, from every replica
+	// (each expired slot is handled by exactly one of them).
+	sweepCtx, sweepStop := context.WithCancel(ctx)
+	sweepDone := make(chan struct{})
+	go func() {
+		defer close(sweepDone)
+		tick := time.NewTicker(15 * time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-sweepCtx.Done():
+				return
+			case <-tick.C:
+				if _, err := engine.SweepOffers(sweepCtx); err != nil && sweepCtx.Err() == nil {
+					log.Warn("sweep waitlist offers", "err", err)
+				}
+			}
+		}
+	}()
+	defer func() { sweepStop(); <-sweepDone }()
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

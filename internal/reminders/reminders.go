@@ -295,6 +295,11 @@ func (s *Scheduler) remind(ctx context.Context, d due, r *Report) error {
 	case errors.Is(err, dialogue.ErrNotFound):
 		outcome = "not_found"
 		r.Skipped++
+	case errors.Is(err, dialogue.ErrFrequencyCapped):
+		// The phone had its share of automated texts: this reminder is
+		// skipped, not queued up to arrive late.
+		outcome = "capped"
+		r.Skipped++
 	case sent.Key != "" && !errors.Is(err, dialogue.ErrSendFailed):
 		// The provider took the text; recording it failed. Do not text again.
 		outcome = "sent"
