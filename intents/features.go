@@ -1,10 +1,12 @@
 package intents
 
 import (
+	"cmp"
 	"math"
-	"sort"
+	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -39,12 +41,11 @@ var negations = map[string]bool{
 	"نہیں": true, "مت": true, "ਨਹੀਂ": true, "નહીં": true, "না": true, "নয়": true,
 	// ar, fa, he, el, hy, sw, so, ko
 	"لا": true, "لن": true, "لم": true, "نه": true, "לא": true, "אל": true,
-	"δεν": true, "μην": true, "οχι": true, "den": true, "min": true,
+	"δεν": true, "μην": true, "οχι": true, "den": true, "min": true, "mhn": true, "dn": true,
+	// Levantine, Egyptian and Gulf Arabic, in Arabic letters and Arabizi
+	"مش": true, "مو": true, "ما": true, "msh": true, "mesh": true, "mish": true, "mush": true,
 	"ոչ": true, "hapana": true, "maya": true, "안": true, "못": true,
 }
-
-// negScope is how many tokens after a negation word are marked.
-const negScope = 3
 
 // featureText prepares text for feature extraction: safe, NFKC, lower
 // case, accents folded, apostrophes dropped inside words ("don't" →
@@ -79,25 +80,49 @@ func emojiRune(r rune) bool {
 	return unicode.Is(unicode.So, r) || (r >= 0x1F000 && r <= 0x1FAFF)
 }
 
-// extractor turns texts into hashed features. It is stateless apart from
-// the table size.
-type extractor struct {
-	bits uint
+// featureConfig chooses the feature families of an extractor. The
+// defaults (defaultFeatures) were chosen by k-fold cross-validation on
+// corpus/train (see cv_test.go), never on corpus/dev.
+type featureConfig struct {
+	charMin, charMax int     // in-word character n-grams, words padded with < >
+	negScope         int     // tokens after a negation word marked NEG_ (clause-bound)
+	squeeze          bool    // runs of 3+ equal letters become one ("yesss" → "yes")
+	splitUnspaced    bool    // Han, kana and Thai letters are one token each for word features
+	shapes           bool    // digit shapes ("3pm" → 0pm), emoji groups, question-final
+	langConj         bool    // word uni- and bigrams conjoined with the text's language
+	langConjChars    bool    // character n-grams conjoined with the language too
+	wordWeight       float32 // value of a word or bigram feature (a character n-gram's is 1)
 }
 
+// defaultFeatures is the configuration Train uses.
+var defaultFeatures = featureConfig{charMin: 1, charMax: 4, negScope: 3, shapes: true, wordWeight: 2}
+
+// extractor turns texts into hashed features. It is stateless apart from
+// the table size and the feature configuration.
+type extractor struct {
+	bits uint
+	cfg  featureConfig
+}
+
+// hash maps prefix+s into the feature table.
 func (x extractor) hash(prefix, s string) uint32 {
-	v := fnv64(prefix, s)
+	return x.fold(fnv64(prefix, s))
+}
+
+func (x extractor) fold(v uint64) uint32 {
 	return uint32((v ^ v>>32) & (1<<x.bits - 1))
 }
 
 // fnv64 is FNV-1a over prefix then s, without allocating.
 func fnv64(prefix, s string) uint64 {
-	const offset, prime = 14695981039346656037, 1099511628211
-	h := uint64(offset)
-	for i := 0; i < len(prefix); i++ {
-		h ^= uint64(prefix[i])
-		h *= prime
-	}
+	return fnvAdd(fnvAdd(fnvOffset, prefix), s)
+}
+
+const fnvOffset uint64 = 14695981039346656037
+
+// fnvAdd continues an FNV-1a hash h over s.
+func fnvAdd(h uint64, s string) uint64 {
+	const prime = 1099511628211
 	for i := 0; i < len(s); i++ {
 		h ^= uint64(s[i])
 		h *= prime
@@ -105,53 +130,160 @@ func fnv64(prefix, s string) uint64 {
 	return h
 }
 
-// features returns the hashed, L2-normalised features of text, sorted by
-// index with duplicates summed.
-func (x extractor) features(text string) []feature {
-	s := featureText(text)
-	var keys []uint32
-	add := func(prefix, v string) { keys = append(keys, x.hash(prefix, v)) }
+// unspacedRune reports whether r belongs to a script written without
+// spaces between words (Han, kana, Thai).
+func unspacedRune(r rune) bool {
+	if r < 0x0E00 {
+		return false
+	}
+	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Thai)
+}
 
-	var tokens []string
-	var offs []int
+// emojiGroup names the meaning group of common reply emoji, or "".
+func emojiGroup(r rune) string {
+	switch r {
+	case '👍', '👌', '✅', '✔', '☑', '🆗', '💯':
+		return "yes"
+	case '👎', '❌', '✖', '🚫', '⛔':
+		return "no"
+	case '😊', '🙂', '😀', '😃', '😄', '😁', '☺', '😍', '🥰', '❤', '💕', '💖', '🌹', '🌸', '🌻', '💐', '🎉', '🥳', '🎂':
+		return "warm"
+	case '😂', '🤣', '😅', '😆', '😜', '😎', '🐶', '🐱', '👀':
+		return "fun"
+	case '🙏', '🙇':
+		return "please"
+	case '😢', '😭', '😞', '😔', '🤒', '🤧', '😷':
+		return "sad"
+	case '🤔', '❓', '❔':
+		return "ask"
+	}
+	return ""
+}
+
+// featureSink collects the hashed features of one text.
+type featureSink struct {
+	x    extractor
+	lang string // conjoined language, "" for none
+	fs   []feature
+}
+
+func (s *featureSink) add(prefix, v string) {
+	s.fs = append(s.fs, feature{s.x.hash(prefix, v), 1})
+}
+
+func (s *featureSink) addHash(h uint64, val float32) {
+	s.fs = append(s.fs, feature{s.x.fold(h), val})
+}
+
+// addConj adds the feature and, when a language is set and conj, its
+// language-conjoined twin.
+func (s *featureSink) addConj(prefix, v string, conj bool, val float32) {
+	h := fnvAdd(fnvOffset, prefix)
+	s.addHash(fnvAdd(h, v), val)
+	if conj && s.lang != "" {
+		s.addHash(fnvAdd(fnvAdd(fnvAdd(h, s.lang), "|"), v), val)
+	}
+}
+
+// features returns the hashed, L2-normalised features of text, sorted by
+// index with duplicates summed. lang is the text's language (detected or
+// known), used only by language-conjoined features; "" leaves them out.
+func (x extractor) features(text, lang string) []feature {
+	cfg := x.cfg
+	s := featureText(text)
+	if cfg.squeeze {
+		s = squeezeRepeats(s)
+	}
+	sink := featureSink{x: x, fs: make([]feature, 0, 8*len(s)+16)}
+	ww := cfg.wordWeight
+	if cfg.langConj {
+		sink.lang = lang
+	}
+	add := sink.add
+
+	nTokens := 0
 	neg := 0 // tokens of the current clause still in a negation scope
 	prev := "<s>"
-	flush := func(tok string) {
-		if tok == "" {
-			return
-		}
-		tokens = append(tokens, tok)
+	var wbuf []byte
+	var offs []int
+	word := func(tok string) {
+		nTokens++
 		if neg > 0 {
-			add("w:NEG_", tok)
+			sink.addConj("w:NEG_", tok, true, ww)
 			neg--
 		} else {
-			add("w:", tok)
+			sink.addConj("w:", tok, true, ww)
 		}
-		add("b:", prev+" "+tok)
+		h := fnvAdd(fnvAdd(fnvAdd(fnvOffset, "b:"), prev), " ")
+		sink.addHash(fnvAdd(h, tok), ww)
+		if sink.lang != "" {
+			sink.addHash(fnvAdd(fnvAdd(fnvAdd(h, tok), "|"), sink.lang), ww)
+		}
 		prev = tok
 		if negations[tok] {
-			neg = negScope
+			neg = cfg.negScope
 		}
-		// Character n-grams 1..4 with word-boundary markers.
-		w := "<" + tok + ">"
+	}
+	chars := func(tok string) {
+		// Character n-grams with word-boundary markers.
+		wbuf = append(append(append(wbuf[:0], '<'), tok...), '>')
+		w := string(wbuf)
 		offs = offs[:0]
 		for i := range w {
 			offs = append(offs, i)
 		}
 		offs = append(offs, len(w))
 		nr := len(offs) - 1
-		for n := 1; n <= 4; n++ {
+		for n := cfg.charMin; n <= cfg.charMax; n++ {
 			for i := 0; i+n <= nr; i++ {
 				if n == 1 && (i == 0 || i == nr-1) {
 					continue
 				}
-				add("c:", w[offs[i]:offs[i+n]])
+				sink.addConj("c:", w[offs[i]:offs[i+n]], cfg.langConjChars, 1)
 			}
 		}
 	}
+	flush := func(tok string) {
+		if tok == "" {
+			return
+		}
+		if cfg.shapes {
+			if sh, ok := digitShape(tok); ok {
+				add("d:", sh)
+			}
+		}
+		if cfg.splitUnspaced && strings.IndexFunc(tok, unspacedRune) >= 0 {
+			// One word feature per letter of an unspaced script, runs of
+			// other letters (digits, Latin) as words of their own.
+			start := -1
+			for i, r := range tok {
+				if unspacedRune(r) {
+					if start >= 0 {
+						word(tok[start:i])
+						start = -1
+					}
+					word(tok[i : i+utf8.RuneLen(r)])
+					continue
+				}
+				if start < 0 {
+					start = i
+				}
+			}
+			if start >= 0 {
+				word(tok[start:])
+			}
+		} else {
+			word(tok)
+		}
+		chars(tok)
+	}
 	var cur strings.Builder
 	emoji := false
+	last := rune(0) // last non-space rune
 	for _, r := range s {
+		if !unicode.IsSpace(r) {
+			last = r
+		}
 		switch {
 		case wordRune(r):
 			cur.WriteRune(r)
@@ -160,6 +292,11 @@ func (x extractor) features(text string) []feature {
 			flush(cur.String())
 			cur.Reset()
 			add("e:", string(r))
+			if cfg.shapes {
+				if g := emojiGroup(r); g != "" {
+					add("eg:", g)
+				}
+			}
 			emoji = true
 			continue
 		}
@@ -178,19 +315,27 @@ func (x extractor) features(text string) []feature {
 	if emoji {
 		add("f:", "EMOJI")
 	}
-	if len(tokens) == 0 {
+	if nTokens == 0 {
 		add("f:", "NOWORDS")
 	}
-	add("f:", lengthBucket(len(tokens)))
+	if cfg.shapes && last == '?' {
+		add("f:", "ENDQ")
+	}
+	add("f:", lengthBucket(nTokens))
+	return normalizeFeatures(sink.fs)
+}
 
-	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
-	out := make([]feature, 0, len(keys))
-	for _, k := range keys {
-		if n := len(out); n > 0 && out[n-1].idx == k {
-			out[n-1].val++
+// normalizeFeatures sorts features by index, sums duplicates and scales
+// the vector to unit length, in place.
+func normalizeFeatures(fs []feature) []feature {
+	slices.SortFunc(fs, func(a, b feature) int { return cmp.Compare(a.idx, b.idx) })
+	out := fs[:0]
+	for _, f := range fs {
+		if n := len(out); n > 0 && out[n-1].idx == f.idx {
+			out[n-1].val += f.val
 			continue
 		}
-		out = append(out, feature{idx: k, val: 1})
+		out = append(out, f)
 	}
 	var ss float64
 	for _, f := range out {
@@ -201,6 +346,51 @@ func (x extractor) features(text string) []feature {
 		out[i].val *= inv
 	}
 	return out
+}
+
+// digitShape maps a token with digits to its shape: every run of digits
+// becomes one 0 ("10:30" is two tokens "0", "0"; "3pm" → "0pm").
+func digitShape(tok string) (string, bool) {
+	if strings.IndexFunc(tok, unicode.IsDigit) < 0 {
+		return "", false
+	}
+	var b strings.Builder
+	inDigits := false
+	for _, r := range tok {
+		if unicode.IsDigit(r) {
+			if !inDigits {
+				b.WriteByte('0')
+			}
+			inDigits = true
+			continue
+		}
+		inDigits = false
+		b.WriteRune(r)
+	}
+	return b.String(), true
+}
+
+// squeezeRepeats collapses every run of three or more equal letters to
+// one: "yesss" → "yes", "okkkk" → "ok", "sooo" → "so".
+func squeezeRepeats(s string) string {
+	rs := []rune(s)
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(rs); {
+		j := i
+		for j < len(rs) && rs[j] == rs[i] {
+			j++
+		}
+		if j-i >= 3 && unicode.IsLetter(rs[i]) {
+			b.WriteRune(rs[i])
+		} else {
+			for _, r := range rs[i:j] {
+				b.WriteRune(r)
+			}
+		}
+		i = j
+	}
+	return b.String()
 }
 
 func lengthBucket(n int) string {

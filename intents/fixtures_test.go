@@ -8,8 +8,9 @@ import (
 	"clinicsms/locales"
 )
 
-// The model and lingua are built once per test process: lingua alone costs
-// ~2 s and several hundred MB.
+// The model and lingua are built once per test process. Tests use lingua's
+// low-accuracy mode, the production recommendation (intents.Default's
+// doc); the high-accuracy mode costs seconds and ~320 MB more.
 var (
 	fixtureOnce   sync.Once
 	fixtureModel  *Model
@@ -29,7 +30,7 @@ func fixtures(tb testing.TB) (*Model, *LinguaDetector) {
 		if fixtureErr != nil {
 			return
 		}
-		fixtureLingua, fixtureErr = NewLingua(locales.Supported, false)
+		fixtureLingua, fixtureErr = NewLingua(locales.Supported, true)
 	})
 	if fixtureErr != nil {
 		tb.Fatalf("build fixtures: %v", fixtureErr)

@@ -2,7 +2,6 @@ package intents
 
 import (
 	"sort"
-	"strings"
 )
 
 // wordList holds one language's bare one-word (or fixed short phrase)
@@ -383,14 +382,22 @@ var replyCodes = map[string]Label{
 	"w": Waitlist,
 }
 
+// codeLookalikes are letters of other alphabets that look like a reply
+// code on a patient's keyboard: Cyrillic с and х, Greek χ.
+var codeLookalikes = map[string]string{"с": "c", "х": "x", "χ": "x"}
+
 // ReplyCode reports the label of a bare reply code: "C" confirm,
 // "R" reschedule, "X" cancel, "W" waitlist (any case, surrounding white
-// space and punctuation ignored).
+// space and punctuation ignored; a Cyrillic С or Х and a Greek Χ, typed
+// on a Russian, Ukrainian or Greek keyboard, count as C and X).
 func ReplyCode(text string) (Label, bool) {
 	n := Normalize(text)
+	if c, ok := codeLookalikes[n]; ok {
+		n = c
+	}
 	if len(n) != 1 {
 		return "", false
 	}
-	l, ok := replyCodes[strings.ToLower(n)]
+	l, ok := replyCodes[n]
 	return l, ok
 }

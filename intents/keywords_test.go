@@ -138,7 +138,8 @@ func TestReplyCode(t *testing.T) {
 		{"R", Reschedule, true}, {"r!", Reschedule, true},
 		{"X", Cancel, true}, {"x", Cancel, true},
 		{"W", Waitlist, true}, {"(w)", Waitlist, true}, {"Ｗ", Waitlist, true},
-		{"Y", "", false}, {"CC", "", false}, {"2", "", false}, {"cancel", "", false}, {"", "", false},
+		{"Х", Cancel, true}, {"х.", Cancel, true}, {"Χ", Cancel, true}, {"С", Confirm, true}, // Cyrillic, Greek
+		{"Р", "", false}, {"Y", "", false}, {"CC", "", false}, {"2", "", false}, {"cancel", "", false}, {"", "", false},
 	}
 	for _, tt := range tests {
 		got, ok := ReplyCode(tt.in)

@@ -110,3 +110,19 @@ func (m *langModel) scores(text string) ([]float64, int) {
 	}
 	return out, n
 }
+
+// best returns the most likely training language of text, "" when the
+// text has no n-grams.
+func (m *langModel) best(text string) string {
+	s, n := m.scores(text)
+	if n == 0 {
+		return ""
+	}
+	bi := 0
+	for i := range s {
+		if s[i] > s[bi] {
+			bi = i
+		}
+	}
+	return m.langs[bi]
+}

@@ -25,7 +25,18 @@ func (m *Model) Temperature() float64 { return m.temp }
 // Predict returns the most probable label of text, its calibrated
 // probability, and the probabilities of every label in Labels order.
 func (m *Model) Predict(text string) (Label, float64, []float64) {
-	p := m.probs(m.x.features(text), m.temp)
+	return m.PredictIn(text, "")
+}
+
+// PredictIn is Predict for a text whose language is known or detected
+// (ISO 639-1; "" when unknown, and the model then uses its own n-gram
+// guess). The language only sharpens the reading: words that mean
+// different things in different languages.
+func (m *Model) PredictIn(text, lang string) (Label, float64, []float64) {
+	if m.x.cfg.langConj && lang == "" {
+		lang = m.lang.best(text)
+	}
+	p := m.probs(m.x.features(text, lang), m.temp)
 	best := 0
 	for k := range p {
 		if p[k] > p[best] {

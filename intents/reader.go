@@ -24,6 +24,10 @@ type Options struct {
 	// LangSure is the combined detection confidence from which a detected
 	// language is safe to store as the conversation's language (0.8).
 	LangSure float64
+	// DetectorSkip is the share of the model's own language evidence (among
+	// the languages of the text's script) from which the detector is not
+	// consulted at all (0.99). Above 1 always consults it.
+	DetectorSkip float64
 }
 
 func (o Options) withDefaults() Options {
@@ -38,6 +42,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.LangSure == 0 {
 		o.LangSure = 0.8
+	}
+	if o.DetectorSkip == 0 {
+		o.DetectorSkip = 0.99
 	}
 	return o
 }
@@ -60,8 +67,11 @@ func New(d Detector, m *Model, opts Options) *Reader {
 }
 
 // Default builds the production Reader: lingua over locales.Supported and
-// a model trained on the embedded training corpus. It takes a few seconds
-// and several hundred MB (lowAccuracy: less of both).
+// a model trained on the embedded training corpus. lowAccuracy selects
+// lingua's low-accuracy mode, the recommended one: on corpus/dev it reads
+// languages as well as the high-accuracy mode (with the corpus n-grams
+// combined), holds ~17 MB of heap instead of ~320 MB and loads in half a
+// second instead of several (docs/BENCHMARKS.md).
 func Default(lowAccuracy bool) (*Reader, error) {
 	det, err := NewLingua(locales.Supported, lowAccuracy)
 	if err != nil {
@@ -115,6 +125,13 @@ func (r *Reader) Read(text, knownLang string) Reading {
 	}
 }
 
+// latinNative lists the supported languages written in Latin letters by
+// default; the others reach Latin script only romanised.
+var latinNative = map[string]bool{
+	"en": true, "es": true, "vi": true, "tl": true, "fr": true, "pt": true, "pl": true,
+	"de": true, "it": true, "tr": true, "id": true, "sw": true, "so": true, "yo": true,
+}
+
 func orDefault(lang string) string {
 	if lang == "" {
 		return locales.Default
@@ -150,7 +167,7 @@ func (r *Reader) Language(text, knownLang string) (string, bool) {
 	if knownLang != "" && !long {
 		return knownLang, false // nothing short can flip it: skip detection
 	}
-	dist := r.Distribution(text)
+	dist := r.distribution(text, s)
 	best := dist[0]
 	if knownLang == "" {
 		return best.Lang, long && best.Score >= r.opts.LangSure
@@ -193,10 +210,21 @@ func wordCount(text string, s scriptInfo) int {
 // Distribution returns the combined belief over the supported languages,
 // best first: the detector's distribution and the model's n-gram language
 // evidence multiplied (as logs, each floored so neither can veto alone),
-// restricted to the languages that write the text's script.
+// restricted to the languages that write the text's script. A script only
+// one supported language writes (Han, kana, Hangul, Thai, Hebrew, Greek,
+// Armenian, the Indic scripts) decides alone, and when the model's own
+// evidence is already Options.DetectorSkip sure the detector is not asked:
+// both save the detector's 100-400 µs.
 func (r *Reader) Distribution(text string) []LangScore {
 	text = clean(text)
-	cands := analyzeScript(text).candidates()
+	return r.distribution(text, analyzeScript(text))
+}
+
+func (r *Reader) distribution(text string, s scriptInfo) []LangScore {
+	cands := s.candidates()
+	if len(cands) == 1 {
+		return []LangScore{{Lang: cands[0], Score: 1}}
+	}
 	allowed := func(l string) bool {
 		if cands == nil {
 			return true
@@ -208,26 +236,37 @@ func (r *Reader) Distribution(text string) []LangScore {
 		}
 		return false
 	}
-	det := map[string]float64{}
-	if d, ok := r.det.(distributor); ok {
-		for _, v := range d.Distribution(text) {
-			det[v.Lang] = v.Score
-		}
-	} else if l, c := r.det.Detect(text); l != "" {
-		det[l] = c
-		for _, o := range r.langs {
-			if o != l {
-				det[o] = (1 - c) / float64(len(r.langs)-1)
-			}
-		}
-	}
 	nb := map[string]float64{}
 	known := 0
 	nbMin := 1.0
+	nbAllowed, nbBest := 0.0, 0.0
 	for _, v := range r.m.LangDistribution(text) {
 		nb[v.Lang] = v.Score
 		nbMin = math.Min(nbMin, v.Score)
 		known++
+		if allowed(v.Lang) {
+			nbAllowed += v.Score
+			nbBest = math.Max(nbBest, v.Score)
+		}
+	}
+	det := map[string]float64{}
+	skip := r.opts.DetectorSkip <= 1 && nbAllowed > 0 && nbBest/nbAllowed >= r.opts.DetectorSkip
+	switch d, ok := r.det.(distributor); {
+	case skip:
+		// The model is sure enough: the detector could not change the pick.
+	case ok:
+		for _, v := range d.Distribution(text) {
+			det[v.Lang] = v.Score
+		}
+	default:
+		if l, c := r.det.Detect(text); l != "" {
+			det[l] = c
+			for _, o := range r.langs {
+				if o != l {
+					det[o] = (1 - c) / float64(len(r.langs)-1)
+				}
+			}
+		}
 	}
 	const floor = 1e-4
 	nbWeight := r.nbWeight
@@ -237,7 +276,9 @@ func (r *Reader) Distribution(text string) []LangScore {
 			continue
 		}
 		d, ok := det[l]
-		if !ok || len(det) == 0 {
+		if !ok || len(det) == 0 || (s.script == scriptLatin && !latinNative[l]) {
+			// The detector has no say: it knows no romanised Hindi,
+			// Greeklish or Arabizi, so its near-zero there is no evidence.
 			d = 1 / float64(len(r.langs))
 		}
 		p, ok := nb[l]

@@ -17,6 +17,9 @@ type TrainOptions struct {
 	LearningRate float64 // AdaGrad step (0.5)
 	L2           float64 // weight decay on touched weights (1e-6)
 	Seed         uint64  // shuffling seed (1)
+	// features overrides the feature configuration (tests and
+	// cross-validation only); nil means defaultFeatures.
+	features *featureConfig
 	// HoldOut is the share of training examples set aside to fit the
 	// softmax temperature before the final model trains on all of them
 	// (0.1). Negative turns calibration off (temperature 1).
@@ -80,10 +83,13 @@ func Train(ex []corpus.Example, opts TrainOptions) (*Model, error) {
 		}
 		data = append(data, labelled{text: e.Text, lang: e.Lang, label: k})
 	}
-	x := extractor{bits: opts.Bits}
+	x := extractor{bits: opts.Bits, cfg: defaultFeatures}
+	if opts.features != nil {
+		x.cfg = *opts.features
+	}
 	vec := make([]vectorised, len(data))
 	for i, d := range data {
-		vec[i] = vectorised{fs: x.features(d.text), label: d.label}
+		vec[i] = vectorised{fs: x.features(d.text, d.lang), label: d.label}
 	}
 
 	temp := 1.0
@@ -115,12 +121,14 @@ func heldOut(d labelled, share float64) bool {
 }
 
 // fitWeights runs AdaGrad on the multinomial logistic loss with L2 on the
-// weights each example touches, visiting examples in a seeded order.
+// weights each example touches, visiting examples in a seeded order. Each
+// feature's weights and AdaGrad accumulators sit side by side (one cache
+// line for eight labels): training is bound by memory, not arithmetic.
 func fitWeights(x extractor, data []vectorised, opts TrainOptions) *Model {
 	K := len(Labels)
 	dim := 1 << x.bits
 	m := &Model{x: x, w: make([]float32, dim*K), b: make([]float32, K), temp: 1}
-	g2 := make([]float32, dim*K) // AdaGrad accumulators
+	rows := make([]float32, dim*2*K) // per feature: K weights, then K accumulators
 	gb := make([]float64, K)
 	order := make([]int, len(data))
 	for i := range order {
@@ -135,7 +143,16 @@ func fitWeights(x extractor, data []vectorised, opts TrainOptions) *Model {
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		for _, i := range order {
 			d := data[i]
-			m.scores(d.fs, p)
+			for k := 0; k < K; k++ {
+				p[k] = float64(m.b[k])
+			}
+			for _, f := range d.fs {
+				row := rows[int(f.idx)*2*K : int(f.idx)*2*K+K]
+				v := float64(f.val)
+				for k := 0; k < K; k++ {
+					p[k] += v * float64(row[k])
+				}
+			}
 			softmax(p, 1)
 			p[d.label]--
 			for k := 0; k < K; k++ {
@@ -144,15 +161,18 @@ func fitWeights(x extractor, data []vectorised, opts TrainOptions) *Model {
 				m.b[k] -= float32(opts.LearningRate * g / math.Sqrt(gb[k]+eps))
 			}
 			for _, f := range d.fs {
-				base := int(f.idx) * K
+				row := rows[int(f.idx)*2*K : int(f.idx)*2*K+2*K]
+				w, g2 := row[:K], row[K:]
 				for k := 0; k < K; k++ {
-					j := base + k
-					g := float32(p[k])*f.val + l2*m.w[j]
-					g2[j] += g * g
-					m.w[j] -= lr * g / float32(math.Sqrt(float64(g2[j])+eps))
+					g := float32(p[k])*f.val + l2*w[k]
+					g2[k] += g * g
+					w[k] -= lr * g / float32(math.Sqrt(float64(g2[k])+eps))
 				}
 			}
 		}
+	}
+	for r := 0; r < dim; r++ {
+		copy(m.w[r*K:r*K+K], rows[r*2*K:r*2*K+K])
 	}
 	return m
 }
