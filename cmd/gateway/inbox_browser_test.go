@@ -82,12 +82,13 @@ func (b *tab) do(what string, steps ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
-// until waits (without reloading) for a JavaScript condition to hold.
+// until waits (without reloading) for a JavaScript condition to hold. It
+// polls on a timer: an idle headless page may draw no animation frames.
 func (b *tab) until(what, js string) {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
 	defer cancel()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(25*time.Second))); err != nil {
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](js, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(25*time.Second))); err != nil {
 		text, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
 		b.t.Fatalf("%s: %s: %v\npage text:\n%s", b.name, what, err, text)
 	}
@@ -142,15 +143,31 @@ func (b *tab) login(base, email string) {
 
 func (b *tab) screenshot(path string) {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
-	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-	if err != nil {
-		b.t.Fatalf("%s: screenshot: %v", b.name, err)
+	// Headless Chromium captures from the compositor and can wait for a
+	// frame that an idle page never draws: change something first, and
+	// try again if a capture stalls.
+	var lastErr error
+	for attempt := 1; attempt <= 3; attempt++ {
+		ctx, cancel := context.WithTimeout(b.ctx, 15*time.Second)
+		err := chromedp.Do(ctx,
+			chromedp.Evaluate[chromedp.Void](`document.body.style.minHeight = (document.body.style.minHeight === "100vh" ? "101vh" : "100vh")`),
+			chromedp.Evaluate[chromedp.Void](`new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))`, chromedp.EvalAwaitPromise),
+		)
+		if err == nil {
+			var shot []byte
+			shot, err = chromedp.Run(ctx, chromedp.CaptureScreenshot())
+			if err == nil {
+				cancel()
+				if err := os.WriteFile(path, shot, 0o644); err != nil {
+					b.t.Fatal(err)
+				}
+				return
+			}
+		}
+		cancel()
+		lastErr = err
 	}
-	if err := os.WriteFile(path, png, 0o644); err != nil {
-		b.t.Fatal(err)
-	}
+	b.t.Fatalf("%s: screenshot: %v", b.name, lastErr)
 }
 
 // screensDir is where the screenshots go: $INBOX_SCREENS_DIR or
