@@ -50,6 +50,7 @@ type convView struct {
 	Patients                                         []patientView
 	Messages                                         []msgView
 	Notes                                            []Note
+	Tasks                                            []dialogue.Task
 	Users                                            []User
 	Labels                                           []string
 }
@@ -334,6 +335,10 @@ func flash(done string) string {
 		return "Resolved: the bot answers this patient again when they next write."
 	case "correct":
 		return "Correction saved for retraining."
+	case "confirmed":
+		return "Appointment confirmed."
+	case "cancelled":
+		return "Appointment cancelled; the patient was told and the time is offered to the waitlist."
 	}
 	return ""
 }
@@ -372,6 +377,15 @@ func (s *Server) loadConversation(ctx context.Context, phone string) (*convView,
 	}
 	v := &convView{Phone: phone, Masked: MaskPhone(phone), Language: patientLang(cv, ps), State: string(cv.State),
 		Reason: cv.EscalationReason, Assignee: assignee, Escalated: cv.Escalated, OptedOut: cv.OptedOut, Notes: notes, Users: users}
+	tasks, err := s.conv.Tasks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range tasks {
+		if t.Phone == phone {
+			v.Tasks = append(v.Tasks, t)
+		}
+	}
 	for _, l := range intents.Labels {
 		v.Labels = append(v.Labels, string(l))
 	}
@@ -566,6 +580,63 @@ func (s *Server) correct(c *gin.Context) {
 	s.audit1(ctx, Entry{Who: u.Email, Action: "correct", Phone: phone, Detail: fmt.Sprintf("message %d: %s -> %s", idx, m.Intent, label)})
 	s.changed(ctx, phone, "correction")
 	back(c, "correct")
+}
+
+// appointment confirms or cancels one of the patients' visits for them.
+func (s *Server) appointment(c *gin.Context) {
+	ctx, u, phone := c.Request.Context(), s.who(c), c.Param("phone")
+	if _, ok := s.mustExist(c); !ok {
+		return
+	}
+	a, err := s.conv.Appointment(ctx, c.PostForm("id"))
+	if err == nil && !s.ownsAppointment(ctx, phone, a) {
+		err = dialogue.ErrNotFound
+	}
+	if errors.Is(err, dialogue.ErrNotFound) {
+		s.errorPage(c, http.StatusBadRequest, "That appointment is not this patient's.")
+		return
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var done string
+	switch c.PostForm("do") {
+	case "confirm":
+		_, err = s.conv.Confirm(ctx, a.ID)
+		done = "confirmed"
+	case "cancel":
+		_, err = s.eng.CancelByClinic(ctx, a.ID)
+		done = "cancelled"
+	default:
+		s.errorPage(c, http.StatusBadRequest, "Choose confirm or cancel.")
+		return
+	}
+	if errors.Is(err, dialogue.ErrConflict) {
+		s.errorPage(c, http.StatusConflict, "That appointment is no longer active.")
+		return
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.audit1(ctx, Entry{Who: u.Email, Action: "appointment_" + c.PostForm("do"), Phone: phone, Detail: "appointment " + a.ID})
+	s.changed(ctx, phone, "appointment")
+	back(c, done)
+}
+
+// ownsAppointment reports whether a belongs to a patient on the phone.
+func (s *Server) ownsAppointment(ctx context.Context, phone string, a dialogue.Appointment) bool {
+	ps, err := s.conv.PatientsByPhone(ctx, phone)
+	if err != nil {
+		return false
+	}
+	for _, p := range ps {
+		if p.ID == a.PatientID {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Server) changed(ctx context.Context, phone, kind string) {

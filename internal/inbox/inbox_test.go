@@ -70,6 +70,11 @@ func (f fakeEngine) Resolve(ctx context.Context, phone string) error {
 	return f.st.SaveConversation(ctx, c)
 }
 
+func (f fakeEngine) CancelByClinic(ctx context.Context, apptID string) (dialogue.Appointment, error) {
+	a, _, err := f.st.Cancel(ctx, apptID)
+	return a, err
+}
+
 // syncBuf collects logs from several goroutines.
 type syncBuf struct {
 	mu sync.Mutex
@@ -723,5 +728,46 @@ func TestPagesHaveNoExternalResources(t *testing.T) {
 		if code, _ := b.get(p); code != 200 {
 			t.Errorf("GET %s = %d", p, code)
 		}
+	}
+}
+
+func TestAppointmentActions(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	must(t, f.conv.PutPatient(ctx, dialogue.Patient{ID: "p2", Phone: "+15550000000", Name: "Someone Else"}))
+	must(t, f.conv.PutAppointment(ctx, dialogue.Appointment{ID: "a2", PatientID: "p2", Provider: "Dr. Okafor", Location: "main", Type: "checkup",
+		Start: time.Now().Add(96 * time.Hour).UTC().Truncate(time.Minute), DurationMinutes: 30}))
+	b := f.browser()
+	b.login("olga@clinic.example", pw)
+	for _, tc := range []struct {
+		form url.Values
+		code int
+		want dialogue.Status
+	}{
+		{url.Values{"id": {"a2"}, "do": {"cancel"}}, http.StatusBadRequest, dialogue.Booked}, // another phone's visit
+		{url.Values{"id": {"a1"}, "do": {"delete"}}, http.StatusBadRequest, dialogue.Booked},
+		{url.Values{"id": {"a1"}, "do": {"confirm"}}, http.StatusSeeOther, dialogue.Confirmed},
+		{url.Values{"id": {"a1"}, "do": {"cancel"}}, http.StatusSeeOther, dialogue.Cancelled},
+		{url.Values{"id": {"a1"}, "do": {"cancel"}}, http.StatusConflict, dialogue.Cancelled},
+	} {
+		if code := b.act("appointment", tc.form); code != tc.code {
+			t.Errorf("POST appointment %v = %d, want %d", tc.form, code, tc.code)
+		}
+		if a, _ := f.conv.Appointment(ctx, "a1"); a.Status != tc.want {
+			t.Errorf("after %v: a1 is %s, want %s", tc.form, a.Status, tc.want)
+		}
+	}
+	if a, _ := f.conv.Appointment(ctx, "a2"); a.Status != dialogue.Booked {
+		t.Errorf("another phone's appointment changed to %s", a.Status)
+	}
+	es, _ := f.st.AuditLog(ctx, 0)
+	n := 0
+	for _, e := range es {
+		if strings.HasPrefix(e.Action, "appointment_") {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Errorf("audit holds %d appointment entries, want 2 (confirm and cancel)", n)
 	}
 }

@@ -29,12 +29,20 @@ type Conversations interface {
 	Messages(ctx context.Context, phone string) ([]dialogue.Message, error)
 	PatientsByPhone(ctx context.Context, phone string) ([]dialogue.Patient, error)
 	AppointmentsByPatient(ctx context.Context, patientID string) ([]dialogue.Appointment, error)
+	Appointment(ctx context.Context, id string) (dialogue.Appointment, error)
+	// Confirm marks an active appointment confirmed (staff confirming for the patient).
+	Confirm(ctx context.Context, apptID string) (dialogue.Appointment, error)
+	// Tasks lists staff to-dos (a bare CANCEL opens one), oldest first.
+	Tasks(ctx context.Context) ([]dialogue.Task, error)
 }
 
 // Engine is what the inbox asks of the conversation core.
 type Engine interface {
 	StaffReply(ctx context.Context, phone, lang, body string) (dialogue.Sent, error)
 	Resolve(ctx context.Context, phone string) error
+	// CancelByClinic cancels a visit, tells the patient and offers the
+	// freed time to the waitlist.
+	CancelByClinic(ctx context.Context, apptID string) (dialogue.Appointment, error)
 }
 
 // Config tunes the inbox.
@@ -127,6 +135,7 @@ func (s *Server) Handler() http.Handler {
 	in.POST("/inbox/c/:phone/assign", s.assign)
 	in.POST("/inbox/c/:phone/resolve", s.resolve)
 	in.POST("/inbox/c/:phone/correct", s.correct)
+	in.POST("/inbox/c/:phone/appointment", s.appointment)
 
 	admin := in.Group("/inbox/audit", s.adminOnly())
 	admin.GET("", s.audit)

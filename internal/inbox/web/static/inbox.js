@@ -3,6 +3,11 @@
 // framework. Forms stay outside the live region, so typing is never lost.
 (function () {
   "use strict";
+  // Destructive buttons ask first (data-confirm holds the question).
+  document.addEventListener("click", function (ev) {
+    var b = ev.target.closest && ev.target.closest("[data-confirm]");
+    if (b && !window.confirm(b.dataset.confirm)) ev.preventDefault();
+  });
   var live = document.getElementById("live");
   if (!live || !live.dataset.live || !window.EventSource) return;
   var url = live.dataset.live, phone = live.dataset.phone || "";
