@@ -273,6 +273,10 @@ func TestInboxInBrowser(t *testing.T) {
 	}
 	olga.until("reply appears live", fmt.Sprintf(`document.getElementById("thread").innerText.includes(%q)`, reply))
 	admin.screenshot(filepath.Join(dir, "conversation.png"))
+	// On a phone: nothing wider than the screen.
+	olga.do("phone-sized viewport", chromedp.EmulateViewport(390, 844))
+	olga.until("page fits a phone", `document.documentElement.scrollWidth <= window.innerWidth`)
+	olga.screenshot(filepath.Join(dir, "conversation-phone.png"))
 
 	// Resolve: olga sees the bot take over, and the bot answers the next text.
 	admin.do("resolve", chromedp.Click("#resolve"), chromedp.WaitVisible(".flash"))

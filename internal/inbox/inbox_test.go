@@ -771,3 +771,34 @@ func TestAppointmentActions(t *testing.T) {
 		t.Errorf("audit holds %d appointment entries, want 2 (confirm and cancel)", n)
 	}
 }
+
+// TestFormControlsHaveLabels: every visible form control of every page has
+// a label (screen readers, keyboard users), and buttons have text.
+func TestFormControlsHaveLabels(t *testing.T) {
+	f := newFixture(t)
+	b := f.browser()
+	controlRE := regexp.MustCompile(`<(input|textarea|select)\b[^>]*>`)
+	idRE := regexp.MustCompile(`\bid="([^"]+)"`)
+	emptyButtonRE := regexp.MustCompile(`<button[^>]*>\s*</button>`)
+	check := func(path, body string) {
+		for _, c := range controlRE.FindAllString(body, -1) {
+			if strings.Contains(c, `type="hidden"`) {
+				continue
+			}
+			m := idRE.FindStringSubmatch(c)
+			if m == nil || !strings.Contains(body, `<label for="`+m[1]+`"`) {
+				t.Errorf("GET %s: control %s has no label", path, c)
+			}
+		}
+		if emptyButtonRE.MatchString(body) {
+			t.Errorf("GET %s: a button without text", path)
+		}
+	}
+	_, login := b.get("/login")
+	check("/login", login)
+	b.login("admin@clinic.example", pw)
+	for _, p := range []string{"/inbox", f.convPath(), "/inbox/mentions", "/inbox/audit"} {
+		_, body := b.get(p)
+		check(p, body)
+	}
+}
