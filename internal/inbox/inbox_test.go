@@ -802,3 +802,33 @@ func TestFormControlsHaveLabels(t *testing.T) {
 		check(p, body)
 	}
 }
+
+// TestLiveRefreshDoesNotKeepSessionAlive: only requests a person makes
+// restart the idle clock.
+func TestLiveRefreshDoesNotKeepSessionAlive(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	b := f.browser()
+	b.login("olga@clinic.example", pw)
+	u, _ := url.Parse(f.srv.URL)
+	var id string
+	for _, c := range b.hc.Jar.Cookies(u) {
+		if c.Name == cookieName {
+			id = c.Value
+		}
+	}
+	key := f.st.sessKey(id)
+	f.st.rdb.Expire(ctx, key, time.Minute)
+	req, _ := http.NewRequest("GET", f.srv.URL+"/inbox", nil)
+	req.Header.Set("X-Inbox-Refresh", "1")
+	if code, _, _ := b.do(req); code != 200 {
+		t.Fatalf("live refresh = %d, want 200", code)
+	}
+	if ttl, _ := f.st.rdb.TTL(ctx, key).Result(); ttl > time.Minute {
+		t.Errorf("a live refresh restarted the idle clock (TTL %v)", ttl)
+	}
+	b.get("/inbox")
+	if ttl, _ := f.st.rdb.TTL(ctx, key).Result(); ttl <= time.Minute {
+		t.Errorf("a person's request did not restart the idle clock (TTL %v)", ttl)
+	}
+}

@@ -157,7 +157,10 @@ const cookieName = "inbox_session"
 func (s *Server) auth() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, _ := c.Cookie(cookieName)
-		sess, u, err := s.st.Session(c.Request.Context(), id, true)
+		// A page refreshing itself on a live event is not the person doing
+		// something: it must not keep an unattended session alive.
+		touch := c.GetHeader("X-Inbox-Refresh") == ""
+		sess, u, err := s.st.Session(c.Request.Context(), id, touch)
 		if err != nil {
 			if !errors.Is(err, ErrNoSession) {
 				s.fail(c, err)
@@ -178,7 +181,9 @@ func (s *Server) auth() gin.HandlerFunc {
 			c.Abort()
 			return
 		}
-		s.setCookie(c, sess.ID)
+		if touch {
+			s.setCookie(c, sess.ID)
+		}
 		c.Set(ctxSession, sess)
 		c.Set(ctxUser, u)
 		c.Next()

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -230,7 +231,10 @@ func (s *Store) Users(ctx context.Context) ([]User, error) {
 }
 
 // dummyHash keeps a login for an unknown email as slow as a real one.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not-a-real-password"), bcrypt.DefaultCost)
+var dummyHash = sync.OnceValue(func() []byte {
+	h, _ := bcrypt.GenerateFromPassword([]byte("not-a-real-password"), bcrypt.DefaultCost)
+	return h
+})
 
 // Login checks a password, with throttling: after MaxFailures failures for
 // the account or from the address within LockFor, every attempt (even a
@@ -252,7 +256,7 @@ func (s *Store) Login(ctx context.Context, email, password, ip string) (User, er
 		return User{}, err
 	}
 	if hash == "" {
-		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		_ = bcrypt.CompareHashAndPassword(dummyHash(), []byte(password))
 	}
 	if hash == "" || bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
 		for _, key := range []string{acct, addr} {
