@@ -103,6 +103,11 @@ func startGateway(t *testing.T, env map[string]string) *gw {
 	_, _ = rand.Read(b)
 	g.run = hex.EncodeToString(b)
 	full := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), fmt.Sprintf("PORT=%d", port), "PUBLIC_BASE_URL=" + g.base}
+	if _, ok := env["REMINDER_LEAD_TIMES"]; !ok {
+		// Scenarios drive reminders through the API; the scheduler (tested
+		// on its own) would add texts depending on the time of day.
+		full = append(full, "REMINDER_LEAD_TIMES=off")
+	}
 	for k, v := range env {
 		full = append(full, k+"="+v)
 	}
