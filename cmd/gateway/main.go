@@ -200,7 +200,11 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	srv := gateway.New(gateway.Config{PublicBaseURL: cfg.PublicBaseURL, TwilioAuthToken: cfg.TwilioAuthToken, AdminAPIKey: cfg.AdminAPIKey}, st, engine, log, reg)
 
-	staff, err := inbox.New(inbox.Config{SecureCookies: strings.HasPrefix(cfg.PublicBaseURL, "https://")}, inboxStore, st, engine, log.With("component", "inbox"))
+	inboxCfg := inbox.Config{SecureCookies: strings.HasPrefix(cfg.PublicBaseURL, "https://")}
+	if cfg.LLMBaseURL != "" {
+		inboxCfg.Translator = inbox.NewLLMTranslator(cfg.LLMBaseURL, cfg.LLMAPIKey, cfg.LLMModel)
+	}
+	staff, err := inbox.New(inboxCfg, inboxStore, st, engine, log.With("component", "inbox"))
 	if err != nil {
 		return fmt.Errorf("inbox: %w", err)
 	}

@@ -29,6 +29,7 @@
 //	P:inbox:{<phone>}:assignee    string  email of the staff member who owns the chat
 //	P:inbox:{<phone>}:notes       list    JSON Note, oldest first (never sent to the patient)
 //	P:inbox:{<phone>}:seen        hash    email -> Unix ms the user last opened the chat
+//	P:inbox:{<phone>}:tr:<lang>   hash    message index -> translation for staff (LLM; redacted input)
 //
 // The pub/sub channel P:inbox:events carries {"phone","kind"} for every
 // change (Publisher, the dialogue.Observer, and the inbox's own actions).

@@ -36,6 +36,8 @@ type page struct {
 	Audit   []Entry
 	Live    string // URL the page's live region is refreshed from; "" = none
 	Phone   string // conversation the live region follows ("" = any)
+	// StaffLang is the language translations are shown in.
+	StaffLang string
 }
 
 type queueRow struct {
@@ -64,7 +66,7 @@ type msgView struct {
 	Index                                       int
 	In                                          bool
 	Body, Lang, Intent, Confidence, Key, Status string
-	Corrected                                   string
+	Corrected, Translation                      string
 	At                                          time.Time
 }
 
@@ -319,7 +321,7 @@ func (s *Server) showConversation(c *gin.Context, revealed bool) {
 		s.fail(c, err)
 		return
 	}
-	p := page{Title: "Conversation " + v.Masked, Conv: v, Live: "/inbox/c/" + strings.ReplaceAll(phone, "+", "%2B"), Phone: phone, Flash: flash(c.Query("done"))}
+	p := page{Title: "Conversation " + v.Masked, Conv: v, Live: "/inbox/c/" + strings.ReplaceAll(phone, "+", "%2B"), Phone: phone, Flash: flash(c.Query("done")), StaffLang: s.cfg.StaffLang}
 	s.render(c, http.StatusOK, "conversation", p)
 }
 
@@ -406,7 +408,54 @@ func (s *Server) loadConversation(ctx context.Context, phone string) (*convView,
 		}
 		v.Messages = append(v.Messages, mv)
 	}
+	s.translate(ctx, phone, ps, v.Messages)
 	return v, nil
+}
+
+// maxTranslations bounds the LLM calls one page view makes; the rest come
+// on the next view (each translation is cached).
+const maxTranslations = 5
+
+// translate fills in translations of inbound texts not in the staff's
+// language, from the cache or the translator. Failures leave them out.
+func (s *Server) translate(ctx context.Context, phone string, ps []dialogue.Patient, ms []msgView) {
+	if s.cfg.Translator == nil {
+		return
+	}
+	to := s.cfg.StaffLang
+	cached, err := s.st.Translations(ctx, phone, to)
+	if err != nil {
+		s.log.Warn("read translations", "err", err)
+		return
+	}
+	var names []string
+	for _, p := range ps {
+		names = append(names, p.Name)
+	}
+	calls := 0
+	for i := range ms {
+		m := &ms[i]
+		if !m.In || m.Lang == "" || m.Lang == to {
+			continue
+		}
+		if tr, ok := cached[strconv.Itoa(m.Index)]; ok {
+			m.Translation = tr
+			continue
+		}
+		if calls == maxTranslations {
+			continue
+		}
+		calls++
+		tr, err := s.cfg.Translator.Translate(ctx, m.Body, m.Lang, to, names)
+		if err != nil {
+			s.log.Warn("translation unavailable", "err", err)
+			continue
+		}
+		m.Translation = tr
+		if err := s.st.SaveTranslation(ctx, phone, to, m.Index, tr); err != nil {
+			s.log.Warn("cache translation", "err", err)
+		}
+	}
 }
 
 // patientLang is the language the patient reads, as the engine picks it:

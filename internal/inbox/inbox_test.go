@@ -22,6 +22,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"clinicsms/dialogue"
+	"clinicsms/internal/llmfake"
 	"clinicsms/internal/store"
 )
 
@@ -830,5 +831,48 @@ func TestLiveRefreshDoesNotKeepSessionAlive(t *testing.T) {
 	b.get("/inbox")
 	if ttl, _ := f.st.rdb.TTL(ctx, key).Result(); ttl <= time.Minute {
 		t.Errorf("a person's request did not restart the idle clock (TTL %v)", ttl)
+	}
+}
+
+func TestTranslationForStaff(t *testing.T) {
+	f := newFixture(t)
+	fake := llmfake.New(t, "k")
+	fake.ForbidPHI("Ivan", "Petrov")
+	fake.Answer(func(text string) string { return "Hello, where can I park? (" + text[:4] + ")" })
+	srv, err := New(Config{Translator: NewLLMTranslator(fake.BaseURL(), "k", "m")}, f.st, f.conv, fakeEngine{f.conv}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	f.srv = ts
+	must(t, f.conv.AppendMessage(context.Background(), f.phone, dialogue.Message{Direction: dialogue.In, Body: "Это Ivan Petrov, 555 123 4567", At: time.Now().UTC(), Lang: "ru", Intent: "other", Confidence: 0.4}))
+	b := f.browser()
+	b.login("olga@clinic.example", pw)
+	_, body := b.get(f.convPath())
+	if !strings.Contains(body, "Hello, where can I park?") || !strings.Contains(body, "ru → en") {
+		t.Errorf("conversation page lacks the translation of the Russian text")
+	}
+	n := len(fake.Requests())
+	if n != 2 {
+		t.Errorf("LLM got %d requests, want 2 (the two Russian texts)", n)
+	}
+	for _, r := range fake.Requests() {
+		if strings.Contains(r, "Ivan") || strings.Contains(r, "4567") {
+			t.Errorf("LLM request holds PHI: %s", r)
+		}
+	}
+	b.get(f.convPath())
+	if got := len(fake.Requests()); got != n {
+		t.Errorf("a second view made %d more LLM requests, want 0 (cached)", got-n)
+	}
+}
+
+func TestNoTranslatorNoTranslation(t *testing.T) {
+	f := newFixture(t)
+	b := f.browser()
+	b.login("olga@clinic.example", pw)
+	if _, body := b.get(f.convPath()); strings.Contains(body, "Translation (") {
+		t.Errorf("a translation shows without a translator")
 	}
 }

@@ -49,6 +49,10 @@ type Engine interface {
 type Config struct {
 	// SecureCookies marks the session cookie Secure (PUBLIC_BASE_URL is https).
 	SecureCookies bool
+	// Translator, when set, shows inbound texts translated into StaffLang.
+	Translator Translator
+	// StaffLang is the language staff read (ISO 639-1; default "en").
+	StaffLang string
 	// Now is injectable for tests.
 	Now func() time.Time
 }
@@ -75,6 +79,9 @@ func (s *Server) CloseStreams() { s.closeOnce.Do(func() { close(s.closing) }) }
 func New(cfg Config, st *Store, conv Conversations, eng Engine, log *slog.Logger) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.StaffLang == "" {
+		cfg.StaffLang = "en"
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)

@@ -524,3 +524,13 @@ func (s *Store) Publish(ctx context.Context, phone, kind string) error {
 func (s *Store) subscribe(ctx context.Context) *redis.PubSub {
 	return s.rdb.Subscribe(ctx, s.channel())
 }
+
+// Translations returns the cached translations of the chat's messages, by index.
+func (s *Store) Translations(ctx context.Context, phone, lang string) (map[string]string, error) {
+	return s.rdb.HGetAll(ctx, s.convKey(phone, "tr:"+lang)).Result()
+}
+
+// SaveTranslation caches the translation of the message at index.
+func (s *Store) SaveTranslation(ctx context.Context, phone, lang string, index int, text string) error {
+	return s.rdb.HSet(ctx, s.convKey(phone, "tr:"+lang), strconv.Itoa(index), text).Err()
+}
