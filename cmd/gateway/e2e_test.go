@@ -395,6 +395,9 @@ func TestEndToEnd(t *testing.T) {
 			t.Run("APIValidation", g.apiValidation)
 			t.Run("Twilio21610MeansOptedOut", g.twilioOptedOut)
 			t.Run("RepliesAcrossScripts", g.repliesAcrossScripts)
+			t.Run("SharedPhoneAsksWhich", g.sharedPhone)
+			t.Run("RescheduleToANamedDay", g.rescheduleNamed)
+			t.Run("NoShowRiskList", g.noShowList)
 		})
 	}
 }
@@ -749,6 +752,87 @@ func (g *gw) repliesAcrossScripts(t *testing.T) {
 		if ms := g.waitOut(phone, 1); ms[0].Body == "" {
 			t.Errorf("%s: empty text at the Twilio stand-in", tc.lang)
 		}
+	}
+}
+
+// sharedPhone: a parent and a child on one number, both reminded; a bare
+// "C" is ambiguous, so the service asks which visit, then confirms the one picked.
+func (g *gw) sharedPhone(t *testing.T) {
+	g.t = t
+	_, mom, phone := g.seedPatient("mama", "es", 70, 4)
+	kid := g.id("p-nino")
+	g.mustAPI("PUT", "/v1/patients/"+kid, map[string]any{"phone": phone, "name": "Nino Tester", "language": "es"}, nil)
+	kidAppt := g.id("a-nino")
+	start := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 5).Add(16 * time.Hour)
+	g.mustAPI("PUT", "/v1/appointments/"+kidAppt, map[string]any{"patient_id": kid, "provider": g.id("Dr. Okafor"), "location": "main",
+		"type": "checkup", "start": start.Format(time.RFC3339), "duration_minutes": 30}, nil)
+	g.mustAPI("POST", "/v1/appointments/"+mom+"/reminders", nil, nil)
+	g.mustAPI("POST", "/v1/appointments/"+kidAppt+"/reminders", nil, nil)
+	g.text(phone, "C")
+	c := g.conv(phone)
+	if c.State != "choosing_appointment" || c.lastOut().Key != "which_appointment" {
+		t.Fatalf("ambiguous C: state %s reply %s, want choosing_appointment which_appointment", c.State, c.lastOut().Key)
+	}
+	g.text(phone, "2")
+	if a := g.appt(kidAppt); a.Status != "confirmed" {
+		t.Errorf("picked visit %s, want confirmed", a.Status)
+	}
+	if a := g.appt(mom); a.Status != "booked" {
+		t.Errorf("other visit %s, want still booked", a.Status)
+	}
+	g.text(phone, "STOP")
+	if !g.conv(phone).OptedOut {
+		t.Errorf("STOP on a shared phone: not opted out")
+	}
+}
+
+// rescheduleNamed: "can we do <day> afternoon?" offers only that day's
+// afternoon times, in the clinic's time zone.
+func (g *gw) rescheduleNamed(t *testing.T) {
+	g.t = t
+	prov := g.id("Dr. Ng")
+	_, aid, phone := g.seedPatientOf(prov, "tess", "en", 71, 20)
+	ny, _ := time.LoadLocation("America/New_York")
+	day := time.Now().In(ny).AddDate(0, 0, 6)
+	at := func(d time.Time, h int) time.Time { return time.Date(d.Year(), d.Month(), d.Day(), h, 0, 0, 0, ny) }
+	slots := map[string]time.Time{"morning": at(day, 9), "afternoon": at(day, 15), "nextday": at(day.AddDate(0, 0, 1), 15)}
+	for name, st := range slots {
+		g.mustAPI("PUT", "/v1/slots/"+g.id("n-"+name), map[string]any{"provider": prov, "location": "main", "type": "checkup",
+			"start": st.Format(time.RFC3339), "duration_minutes": 30}, nil)
+	}
+	g.text(phone, "can we do "+day.Weekday().String()+" afternoon instead?")
+	c := g.conv(phone)
+	if out := c.lastOut(); out.Key != "reschedule.offer" || strings.Count(out.Body, ")") != 1 {
+		t.Fatalf("named day: reply %s %q, want one offer (that afternoon)", out.Key, out.Body)
+	}
+	g.text(phone, "1")
+	a := g.appt(aid)
+	if a.Status != "rescheduled" {
+		t.Fatalf("status %s, want rescheduled", a.Status)
+	}
+	if moved := g.appt(a.RescheduledTo); !moved.Start.Equal(slots["afternoon"]) {
+		t.Errorf("moved to %v, want %v", moved.Start, slots["afternoon"])
+	}
+}
+
+// noShowList: booked visits never confirmed are listed for staff to call.
+func (g *gw) noShowList(t *testing.T) {
+	g.t = t
+	prov := g.id("Dr. Risk")
+	_, booked, _ := g.seedPatientOf(prov, "risky", "en", 72, 2)
+	_, confirmed, phone := g.seedPatientOf(prov, "sure", "en", 73, 2)
+	g.text(phone, "C")
+	var out struct {
+		Appointments []appointment `json:"appointments"`
+	}
+	before := url.QueryEscape(time.Now().Add(72 * time.Hour).UTC().Format(time.RFC3339))
+	g.mustAPI("GET", "/v1/appointments?status=unconfirmed&before="+before, nil, &out)
+	found := map[string]bool{}
+	for _, a := range out.Appointments {
+		found[a.ID] = true
+	}
+	if !found[booked] || found[confirmed] {
+		t.Errorf("no-show risk list has booked=%v confirmed=%v; want only the unconfirmed one", found[booked], found[confirmed])
 	}
 }
 
