@@ -79,81 +79,57 @@ type action func(e *Engine, ctx context.Context, t *turn) error
 
 // transitions is the one place that says what each event does in each
 // state. Compliance keywords (STOP, START, HELP) are handled before it, in
-// every state.
+// every state. Each row starts from what an intent means anywhere (row)
+// and lists only what the state changes.
 func transitions() map[State]map[event]action {
 	return map[State]map[event]action{
-		Idle: {
-			event(intents.Confirm):    (*Engine).confirm,
-			event(intents.Cancel):     (*Engine).cancel,
-			event(intents.Reschedule): (*Engine).offerSlots,
-			event(intents.Waitlist):   (*Engine).joinWaitlist,
-			event(intents.Question):   escalateFor("question"),
-			event(intents.OptOut):     (*Engine).optOut,
-			event(intents.Help):       (*Engine).help,
-			event(intents.Other):      (*Engine).otherWhenIdle,
-		},
-		AwaitingReply: {
-			event(intents.Confirm):    (*Engine).confirm,
-			event(intents.Cancel):     (*Engine).cancel,
-			event(intents.Reschedule): (*Engine).offerSlots,
-			event(intents.Waitlist):   (*Engine).joinWaitlist,
-			event(intents.Question):   escalateFor("question"),
-			event(intents.OptOut):     (*Engine).optOut,
-			event(intents.Help):       (*Engine).help,
-			event(intents.Other):      (*Engine).misunderstood,
-		},
-		ConfirmCancel: {
-			evYes:                     (*Engine).cancelNow,
-			event(intents.Cancel):     (*Engine).cancelNow,
-			evNo:                      (*Engine).keep,
-			event(intents.Confirm):    (*Engine).keep,
-			event(intents.Reschedule): (*Engine).offerSlots,
-			event(intents.Waitlist):   (*Engine).joinWaitlist,
-			event(intents.Question):   escalateFor("question"),
-			event(intents.OptOut):     (*Engine).optOut,
-			event(intents.Help):       (*Engine).help,
-			event(intents.Other):      (*Engine).misunderstood,
-		},
-		ChoosingSlot: {
-			evPick:                    (*Engine).book,
-			evNo:                      (*Engine).offerSlots,
-			event(intents.Reschedule): (*Engine).offerSlots,
-			event(intents.Cancel):     (*Engine).cancel,
-			event(intents.Confirm):    (*Engine).keepOffers,
-			event(intents.Waitlist):   (*Engine).joinWaitlist,
-			event(intents.Question):   escalateFor("question"),
-			event(intents.OptOut):     (*Engine).optOut,
-			event(intents.Help):       (*Engine).help,
-			event(intents.Other):      (*Engine).misunderstood,
-		},
-		WaitlistOffer: {
-			evYes:                     (*Engine).claim,
-			event(intents.Confirm):    (*Engine).claim,
-			evNo:                      (*Engine).declineOffer,
-			event(intents.Cancel):     (*Engine).cancel,
-			event(intents.Reschedule): (*Engine).offerSlots,
-			event(intents.Waitlist):   (*Engine).declineOffer,
-			event(intents.Question):   escalateFor("question"),
-			event(intents.OptOut):     (*Engine).optOut,
-			event(intents.Help):       (*Engine).help,
-			event(intents.Other):      (*Engine).misunderstood,
-		},
-		ChoosingAppt: {
-			evPick:                    (*Engine).chooseAppointment,
-			event(intents.Confirm):    (*Engine).confirm,
-			event(intents.Cancel):     (*Engine).cancel,
-			event(intents.Reschedule): (*Engine).offerSlots,
-			event(intents.Waitlist):   (*Engine).joinWaitlist,
-			event(intents.Question):   escalateFor("question"),
-			event(intents.OptOut):     (*Engine).optOut,
-			event(intents.Help):       (*Engine).help,
-			event(intents.Other):      (*Engine).misunderstood,
-		},
+		Idle: row(map[event]action{
+			event(intents.Other): (*Engine).otherWhenIdle, // "thanks" needs no answer
+		}),
+		AwaitingReply: row(nil),
+		ConfirmCancel: row(map[event]action{
+			evYes:                  (*Engine).cancelNow,
+			event(intents.Cancel):  (*Engine).cancelNow,
+			evNo:                   (*Engine).keep,
+			event(intents.Confirm): (*Engine).keep,
+		}),
+		ChoosingSlot: row(map[event]action{
+			evPick:                 (*Engine).book,
+			evNo:                   (*Engine).offerSlots, // a second round
+			event(intents.Confirm): (*Engine).keepOffers,
+		}),
+		WaitlistOffer: row(map[event]action{
+			evYes:                   (*Engine).claim,
+			event(intents.Confirm):  (*Engine).claim,
+			evNo:                    (*Engine).declineOffer,
+			event(intents.Waitlist): (*Engine).declineOffer,
+		}),
+		ChoosingAppt: row(map[event]action{
+			evPick: (*Engine).chooseAppointment,
+		}),
 		Escalated: {
 			// A person owns the chat: the bot records and stays quiet.
 			evAny: (*Engine).quiet,
 		},
 	}
+}
+
+// row is what each intent means in any state, with a state's own cells on top.
+func row(own map[event]action) map[event]action {
+	r := map[event]action{
+		event(intents.Confirm):    (*Engine).confirm,
+		event(intents.Cancel):     (*Engine).cancel,
+		event(intents.Reschedule): (*Engine).offerSlots,
+		event(intents.Waitlist):   (*Engine).joinWaitlist,
+		event(intents.Question):   escalateFor("question"),
+		event(intents.OptOut):     (*Engine).optOut,
+		event(intents.Help):       (*Engine).help,
+		event(intents.Other):      (*Engine).misunderstood,
+	}
+	for ev, act := range own {
+		r[ev] = act
+	}
+	return r
 }
 
 // turn carries one inbound message through the table.
