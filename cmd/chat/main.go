@@ -53,7 +53,7 @@ func run(ctx context.Context, args []string, in io.Reader, out io.Writer, newRea
 	fs.SetOutput(out)
 	as := fs.String("as", "maria", "demo patient to play: maria (es) or john (en), or a new number like +15550109999 (unknown to the clinic)")
 	reminder := fs.Bool("reminder", true, "start with the appointment reminder")
-	low := fs.Bool("low", false, "lingua low-accuracy mode (faster start, less memory)")
+	low := fs.Bool("low", true, "lingua low-accuracy mode, as the gateway runs by default (-low=false for high accuracy)")
 	zoneName := fs.String("tz", "America/New_York", "clinic time zone")
 	if err := fs.Parse(args); err != nil {
 		return err

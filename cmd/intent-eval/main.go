@@ -50,7 +50,7 @@ type deps struct {
 }
 
 func defaultReader() (eval.Classifier, error) {
-	r, err := intents.Default(false)
+	r, err := intents.Default(os.Getenv("LANG_DETECTION") != "high") // as the gateway reads
 	if err != nil {
 		return nil, err
 	}

@@ -35,7 +35,7 @@ func main() {
 
 type options struct {
 	base, publicURL, token, key, corpusDir string
-	patients, messages, concurrency, pid     int
+	patients, messages, concurrency, pid   int
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
