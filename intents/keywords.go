@@ -9,7 +9,9 @@ import (
 // the dialogue ("YES" re-subscribes an opted-out number, "reply YES to
 // take the offer").
 //
-// Rules for Stop: only words that mean "stop texting me / unsubscribe".
+// Rules for Stop: only words that mean "stop texting me / unsubscribe",
+// and STOP, HELP and INFO spelled in the language's own script (स्टॉप,
+// સ્ટોપ, 스톱).
 // Words whose everyday meaning is "cancel" (cancelar, annuler, отменить,
 // 取消, キャンセル, 취소, إلغاء, iptal, ...) are left out: a patient who texts
 // them means the appointment. The one exception is English CANCEL, which
@@ -51,7 +53,7 @@ var keywordTable = map[string]wordList{
 		No:    []string{"không", "khong", "ko", "dạ không"},
 	},
 	"ko": {
-		Stop:  []string{"중지", "수신거부", "수신 거부", "그만", "그만 보내", "구독취소", "구독 취소"},
+		Stop:  []string{"중지", "수신거부", "수신 거부", "그만", "그만 보내", "구독취소", "구독 취소", "스톱", "스탑"},
 		Start: []string{"시작", "수신동의", "수신 동의"},
 		Help:  []string{"도움말", "도움"},
 		Yes:   []string{"네", "예", "응", "넵", "넹", "네 네"},
@@ -72,7 +74,7 @@ var keywordTable = map[string]wordList{
 		No:    []string{"нет", "не", "неа", "net"},
 	},
 	"ar": {
-		Stop:  []string{"توقف", "إيقاف", "ايقاف", "أوقف", "اوقف", "قف", "إلغاء الاشتراك", "الغاء الاشتراك", "الغاء الإشتراك"},
+		Stop:  []string{"توقف", "إيقاف", "ايقاف", "أوقف", "اوقف", "قف", "إلغاء الاشتراك", "الغاء الاشتراك", "الغاء الإشتراك", "ستوب"},
 		Start: []string{"ابدأ", "ابدا", "بدء", "اشتراك", "استئناف"},
 		Help:  []string{"مساعدة", "مساعده", "معلومات"},
 		Yes:   []string{"نعم", "أيوه", "ايوه", "ايوا", "أجل", "اي", "naam", "aywa"},
@@ -100,9 +102,9 @@ var keywordTable = map[string]wordList{
 		No:    []string{"nie", "nie dziękuję"},
 	},
 	"hi": {
-		Stop:  []string{"रोकें", "रोको", "बंद", "बंद करो", "बंद करें", "band karo", "band"},
+		Stop:  []string{"रोकें", "रोको", "बंद", "बंद करो", "बंद करें", "band karo", "band", "स्टॉप", "स्टोप"},
 		Start: []string{"शुरू", "शुरू करें", "shuru"},
-		Help:  []string{"मदद", "सहायता", "madad"},
+		Help:  []string{"मदद", "सहायता", "madad", "हेल्प", "इन्फो"},
 		Yes:   []string{"हाँ", "हां", "जी", "जी हाँ", "जी हां", "haan", "han", "haa", "ha", "ji", "ji haan"},
 		No:    []string{"नहीं", "ना", "जी नहीं", "nahi", "nahin", "na"},
 	},
@@ -128,44 +130,44 @@ var keywordTable = map[string]wordList{
 		No:    []string{"no grazie"},
 	},
 	"fa": {
-		Stop:  []string{"توقف", "لغو اشتراک", "لغو عضویت", "قطع پیام"},
+		Stop:  []string{"توقف", "لغو اشتراک", "لغو عضویت", "قطع پیام", "استاپ"},
 		Start: []string{"شروع", "عضویت"},
 		Help:  []string{"کمک", "راهنما", "راهنمایی"},
 		Yes:   []string{"بله", "آره", "بلی", "baleh", "bale", "areh"},
 		No:    []string{"نه", "خیر", "نخیر", "nah", "na"},
 	},
 	"ur": {
-		Stop:  []string{"بند", "بند کریں", "بند کرو", "روکیں"},
+		Stop:  []string{"بند", "بند کریں", "بند کرو", "روکیں", "اسٹاپ", "سٹاپ"},
 		Start: []string{"شروع", "شروع کریں"},
-		Help:  []string{"مدد"},
+		Help:  []string{"مدد", "ہیلپ"},
 		Yes:   []string{"ہاں", "جی", "جی ہاں", "haan", "ji"},
 		No:    []string{"نہیں", "جی نہیں", "nahi", "nahin"},
 	},
 	"gu": {
-		Stop:  []string{"બંધ", "બંધ કરો", "રોકો"},
+		Stop:  []string{"બંધ", "બંધ કરો", "રોકો", "સ્ટોપ"},
 		Start: []string{"શરૂ", "શરૂ કરો"},
-		Help:  []string{"મદદ"},
+		Help:  []string{"મદદ", "હેલ્પ", "ઇન્ફો"},
 		Yes:   []string{"હા", "હાં", "હા જી"},
 		No:    []string{"ના", "નહીં", "ના જી"},
 	},
 	"bn": {
-		Stop:  []string{"বন্ধ", "বন্ধ করুন", "থামুন"},
+		Stop:  []string{"বন্ধ", "বন্ধ করুন", "থামুন", "স্টপ"},
 		Start: []string{"শুরু", "শুরু করুন"},
-		Help:  []string{"সাহায্য"},
+		Help:  []string{"সাহায্য", "হেল্প", "ইনফো"},
 		Yes:   []string{"হ্যাঁ", "হাঁ", "হ্যা", "জি", "hae", "hya"},
 		No:    []string{"না", "জি না"},
 	},
 	"pa": {
-		Stop:  []string{"ਬੰਦ", "ਬੰਦ ਕਰੋ", "ਰੋਕੋ"},
+		Stop:  []string{"ਬੰਦ", "ਬੰਦ ਕਰੋ", "ਰੋਕੋ", "ਸਟਾਪ"},
 		Start: []string{"ਸ਼ੁਰੂ", "ਸ਼ੁਰੂ ਕਰੋ"},
-		Help:  []string{"ਮਦਦ", "ਸਹਾਇਤਾ"},
+		Help:  []string{"ਮਦਦ", "ਸਹਾਇਤਾ", "ਹੈਲਪ"},
 		Yes:   []string{"ਹਾਂ", "ਹਾਂਜੀ", "ਹਾਂ ਜੀ", "ਜੀ", "haanji"},
 		No:    []string{"ਨਹੀਂ", "ਨਾ", "ਜੀ ਨਹੀਂ", "nahi ji"},
 	},
 	"hy": {
-		Stop:  []string{"կանգ", "դադարեցնել", "կանգնեցնել"},
+		Stop:  []string{"կանգ", "դադարեցնել", "կանգնեցնել", "ստոպ"},
 		Start: []string{"սկսել"},
-		Help:  []string{"օգնություն"},
+		Help:  []string{"օգնություն", "հելփ"},
 		Yes:   []string{"այո", "հա", "ayo"},
 		No:    []string{"ոչ", "չէ", "voch"},
 	},
@@ -184,7 +186,7 @@ var keywordTable = map[string]wordList{
 		No:    []string{"όχι", "οχι ευχαριστώ", "ochi", "oxi"},
 	},
 	"he": {
-		Stop:  []string{"הסר", "הסרה", "עצור", "הפסק", "הפסיקו"},
+		Stop:  []string{"הסר", "הסרה", "עצור", "הפסק", "הפסיקו", "סטופ"},
 		Start: []string{"התחל", "חידוש"},
 		Help:  []string{"עזרה"},
 		Yes:   []string{"כן", "כן תודה"},
@@ -198,7 +200,7 @@ var keywordTable = map[string]wordList{
 		No:    []string{"maya", "maya mahadsanid"},
 	},
 	"th": {
-		Stop:  []string{"หยุด", "หยุดส่ง", "เลิกรับข้อความ", "ยกเลิกรับข่าวสาร"},
+		Stop:  []string{"หยุด", "หยุดส่ง", "เลิกรับข้อความ", "ยกเลิกรับข่าวสาร", "สต็อป", "สตอป"},
 		Start: []string{"เริ่ม", "เริ่มใหม่"},
 		Help:  []string{"ช่วยเหลือ", "ช่วยด้วย"},
 		Yes:   []string{"ใช่", "ค่ะ", "ครับ", "ใช่ค่ะ", "ใช่ครับ", "ได้", "ได้ค่ะ", "ได้ครับ"},

@@ -34,6 +34,9 @@ func TestCompliance(t *testing.T) {
 		{"dừng", KeywordStop}, {"수신거부", KeywordStop}, {"配信停止", KeywordStop},
 		{"हाँ", KeywordNone}, {"ΔΙΑΚΟΠΗ", KeywordStop}, {"עצור", KeywordStop},
 		{"berhenti", KeywordStop}, {"yardım", KeywordHelp}, {"msaada", KeywordHelp},
+		// STOP and HELP spelled in the language's own script.
+		{"स्टॉप", KeywordStop}, {"સ્ટોપ!", KeywordStop}, {"স্টপ", KeywordStop}, {"스톱", KeywordStop},
+		{"اسٹاپ", KeywordStop}, {"ઇન્ફો", KeywordHelp}, {"হেল্প", KeywordHelp},
 		// Words for "cancel the appointment" stay with the model.
 		{"cancelar", KeywordNone}, {"annuler", KeywordNone}, {"取消", KeywordNone},
 		{"отменить", KeywordNone}, {"キャンセル", KeywordNone}, {"취소", KeywordNone},
