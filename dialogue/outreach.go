@@ -263,3 +263,25 @@ func (e *Engine) Announce(ctx context.Context, patientID, key string, render fun
 	}
 	return s, err
 }
+
+// RescheduleByStaff moves an appointment into an open slot for the clinic
+// (staff in the inbox), tells the patient the new time, and offers the
+// freed time to the waitlist. ErrSlotTaken when the slot went meanwhile.
+func (e *Engine) RescheduleByStaff(ctx context.Context, apptID, slotID string) (Appointment, error) {
+	moved, freed, err := e.sched.Move(ctx, apptID, slotID, e.cfg.NewID())
+	if err != nil {
+		return Appointment{}, err
+	}
+	if p, err := e.sched.Patient(ctx, moved.PatientID); err == nil {
+		if err := e.notify(ctx, p, moved, locales.RescheduleDone); err != nil {
+			e.log.Warn("notify staff reschedule", "appointment", moved.ID, "err", err)
+		}
+	}
+	if err := e.sched.ClearOffers(ctx, slotID); err != nil {
+		e.log.Warn("clear offers", "err", err)
+	}
+	if err := e.SlotFreed(ctx, freed); err != nil {
+		e.log.Error("offer freed slot", "slot", freed.ID, "err", err)
+	}
+	return moved, nil
+}
