@@ -38,6 +38,15 @@ type page struct {
 	Phone   string // conversation the live region follows ("" = any)
 	// StaffLang is the language translations are shown in.
 	StaffLang string
+	// Translate offers translating a staff reply (a Translator is set).
+	Translate bool
+	// Draft is a translated reply waiting for the staff's confirmation.
+	Draft *draftView
+}
+
+// draftView shows a staff reply and its translation before sending.
+type draftView struct {
+	Original, Translated, From, To string
 }
 
 type queueRow struct {
@@ -59,8 +68,17 @@ type convView struct {
 
 type patientView struct {
 	Name, Language string
-	Appointments   []dialogue.Appointment
+	Appointments   []apptView
 }
+
+// apptView is an appointment with the open times it can move to.
+type apptView struct {
+	dialogue.Appointment
+	Slots []dialogue.Slot
+}
+
+// rescheduleChoices is how many open times the page offers per visit.
+const rescheduleChoices = 5
 
 type msgView struct {
 	Index                                       int
@@ -321,8 +339,12 @@ func (s *Server) showConversation(c *gin.Context, revealed bool) {
 		s.fail(c, err)
 		return
 	}
-	p := page{Title: "Conversation " + v.Masked, Conv: v, Live: "/inbox/c/" + strings.ReplaceAll(phone, "+", "%2B"), Phone: phone, Flash: flash(c.Query("done")), StaffLang: s.cfg.StaffLang}
-	s.render(c, http.StatusOK, "conversation", p)
+	s.render(c, http.StatusOK, "conversation", s.conversationPage(v, flash(c.Query("done"))))
+}
+
+func (s *Server) conversationPage(v *convView, flash string) page {
+	return page{Title: "Conversation " + v.Masked, Conv: v, Live: "/inbox/c/" + strings.ReplaceAll(v.Phone, "+", "%2B"), Phone: v.Phone,
+		Flash: flash, StaffLang: s.cfg.StaffLang, Translate: s.cfg.Translator != nil}
 }
 
 func flash(done string) string {
@@ -341,6 +363,8 @@ func flash(done string) string {
 		return "Appointment confirmed."
 	case "cancelled":
 		return "Appointment cancelled; the patient was told and the time is offered to the waitlist."
+	case "rescheduled":
+		return "Appointment moved; the patient was told the new time and the old one is offered to the waitlist."
 	}
 	return ""
 }
@@ -396,7 +420,17 @@ func (s *Server) loadConversation(ctx context.Context, phone string) (*convView,
 		if err != nil {
 			return nil, err
 		}
-		v.Patients = append(v.Patients, patientView{Name: p.Name, Language: p.Language, Appointments: as})
+		pv := patientView{Name: p.Name, Language: p.Language}
+		for _, a := range as {
+			av := apptView{Appointment: a}
+			if a.Active() {
+				if av.Slots, err = s.conv.OpenSlots(ctx, a.Provider, a.Type, s.cfg.Now(), rescheduleChoices); err != nil {
+					return nil, err
+				}
+			}
+			pv.Appointments = append(pv.Appointments, av)
+		}
+		v.Patients = append(v.Patients, pv)
 	}
 	for i, m := range msgs {
 		mv := msgView{Index: i, In: m.Direction == dialogue.In, Body: m.Body, Lang: m.Lang, Intent: m.Intent, Key: m.Key, Status: m.Status, At: m.At}
@@ -503,7 +537,17 @@ func (s *Server) reply(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	_, err = s.eng.StaffReply(ctx, phone, patientLang(cv, ps), body)
+	lang := patientLang(cv, ps)
+	if c.PostForm("translate") != "" {
+		s.translateReply(c, body, lang, ps)
+		return
+	}
+	translated := c.PostForm("translated") != ""
+	if translated && hasPlaceholder(body) {
+		s.errorPage(c, http.StatusBadRequest, "The translation still holds a placeholder such as [NAME]. Go back, fill it in and send again.")
+		return
+	}
+	_, err = s.eng.StaffReply(ctx, phone, lang, body)
 	if errors.Is(err, dialogue.ErrOptedOut) {
 		s.errorPage(c, http.StatusConflict, "This patient has opted out of texts, so the reply was not sent. Please call them instead.")
 		return
@@ -512,8 +556,56 @@ func (s *Server) reply(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.audit1(ctx, Entry{Who: u.Email, Action: "reply", Phone: phone})
+	e := Entry{Who: u.Email, Action: "reply", Phone: phone}
+	if translated {
+		e.Detail = "translated " + s.cfg.StaffLang + " -> " + lang
+	}
+	s.audit1(ctx, e)
 	back(c, "reply")
+}
+
+// translateReply translates a staff reply into the patient's language
+// (redacting PHI like the inbound translation) and shows both texts for
+// confirmation; nothing is sent yet.
+func (s *Server) translateReply(c *gin.Context, body, to string, ps []dialogue.Patient) {
+	ctx, from := c.Request.Context(), s.cfg.StaffLang
+	if s.cfg.Translator == nil {
+		s.errorPage(c, http.StatusBadRequest, "Translation is not available here; the reply was not sent.")
+		return
+	}
+	if to == "" || to == from {
+		s.errorPage(c, http.StatusBadRequest, "The patient's language is unknown or is yours; the reply was not sent.")
+		return
+	}
+	var names []string
+	for _, p := range ps {
+		names = append(names, p.Name)
+	}
+	tr, err := s.cfg.Translator.Translate(ctx, body, from, to, names)
+	if err != nil {
+		s.log.Warn("reply translation unavailable", "err", err)
+		s.errorPage(c, http.StatusServiceUnavailable, "Translation is unavailable right now; the reply was not sent. Try again or send it untranslated.")
+		return
+	}
+	v, err := s.loadConversation(ctx, c.Param("phone"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	p := s.conversationPage(v, "")
+	p.Draft = &draftView{Original: body, Translated: tr, From: from, To: to}
+	s.render(c, http.StatusOK, "conversation", p)
+}
+
+// hasPlaceholder reports whether text still holds a redaction placeholder.
+func hasPlaceholder(text string) bool {
+	for _, ph := range []string{intents.PlaceholderName, intents.PlaceholderPhone, intents.PlaceholderEmail,
+		intents.PlaceholderDOB, intents.PlaceholderAddress, intents.PlaceholderID} {
+		if strings.Contains(text, ph) {
+			return true
+		}
+	}
+	return false
 }
 
 var mentionRE = regexp.MustCompile(`@([A-Za-z0-9._%+-]+(?:@[A-Za-z0-9.-]+)?)`)
@@ -672,6 +764,57 @@ func (s *Server) appointment(c *gin.Context) {
 	s.audit1(ctx, Entry{Who: u.Email, Action: "appointment_" + c.PostForm("do"), Phone: phone, Detail: "appointment " + a.ID})
 	s.changed(ctx, phone, "appointment")
 	back(c, done)
+}
+
+// reschedule moves one of the patients' visits into an open slot of the
+// same provider and type.
+func (s *Server) reschedule(c *gin.Context) {
+	ctx, u, phone := c.Request.Context(), s.who(c), c.Param("phone")
+	if _, ok := s.mustExist(c); !ok {
+		return
+	}
+	a, err := s.conv.Appointment(ctx, c.PostForm("id"))
+	if err == nil && !s.ownsAppointment(ctx, phone, a) {
+		err = dialogue.ErrNotFound
+	}
+	if errors.Is(err, dialogue.ErrNotFound) {
+		s.errorPage(c, http.StatusBadRequest, "That appointment is not this patient's.")
+		return
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if !a.Active() {
+		s.errorPage(c, http.StatusConflict, "That appointment is no longer active.")
+		return
+	}
+	slotID := c.PostForm("slot")
+	open, err := s.conv.OpenSlots(ctx, a.Provider, a.Type, s.cfg.Now(), 500)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if !slices.ContainsFunc(open, func(sl dialogue.Slot) bool { return sl.ID == slotID }) {
+		s.errorPage(c, http.StatusConflict, "That time is no longer open for this visit. Reload the page and pick another.")
+		return
+	}
+	moved, err := s.eng.RescheduleByStaff(ctx, a.ID, slotID)
+	switch {
+	case errors.Is(err, dialogue.ErrSlotTaken):
+		s.errorPage(c, http.StatusConflict, "That time was just taken. Reload the page and pick another.")
+		return
+	case errors.Is(err, dialogue.ErrConflict):
+		s.errorPage(c, http.StatusConflict, "That appointment is no longer active.")
+		return
+	case err != nil:
+		s.fail(c, err)
+		return
+	}
+	s.audit1(ctx, Entry{Who: u.Email, Action: "appointment_reschedule", Phone: phone,
+		Detail: "appointment " + a.ID + " -> " + moved.ID + " (slot " + slotID + ")"})
+	s.changed(ctx, phone, "appointment")
+	back(c, "rescheduled")
 }
 
 // ownsAppointment reports whether a belongs to a patient on the phone.

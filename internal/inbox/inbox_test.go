@@ -76,6 +76,11 @@ func (f fakeEngine) CancelByClinic(ctx context.Context, apptID string) (dialogue
 	return a, err
 }
 
+func (f fakeEngine) RescheduleByStaff(ctx context.Context, apptID, slotID string) (dialogue.Appointment, error) {
+	moved, _, err := f.st.Move(ctx, apptID, slotID, "moved-"+apptID)
+	return moved, err
+}
+
 // syncBuf collects logs from several goroutines.
 type syncBuf struct {
 	mu sync.Mutex
@@ -874,5 +879,155 @@ func TestNoTranslatorNoTranslation(t *testing.T) {
 	b.login("olga@clinic.example", pw)
 	if _, body := b.get(f.convPath()); strings.Contains(body, "Translation (") {
 		t.Errorf("a translation shows without a translator")
+	}
+}
+
+func TestRescheduleFromConversation(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	start := time.Now().Add(120 * time.Hour).UTC().Truncate(time.Minute)
+	must(t, f.conv.PutPatient(ctx, dialogue.Patient{ID: "p2", Phone: "+15550000000", Name: "Someone Else"}))
+	must(t, f.conv.PutAppointment(ctx, dialogue.Appointment{ID: "a2", PatientID: "p2", Provider: "Dr. Okafor", Location: "main", Type: "checkup",
+		Start: time.Now().Add(96 * time.Hour).UTC().Truncate(time.Minute), DurationMinutes: 30}))
+	for _, sl := range []dialogue.Slot{
+		{ID: "s1", Provider: "Dr. Okafor", Location: "main", Type: "checkup", Start: start, DurationMinutes: 30},
+		{ID: "s3", Provider: "Dr. Okafor", Location: "main", Type: "checkup", Start: start.Add(time.Hour), DurationMinutes: 30},
+		{ID: "s-other-provider", Provider: "Dr. Lee", Location: "main", Type: "checkup", Start: start, DurationMinutes: 30},
+		{ID: "s-other-type", Provider: "Dr. Okafor", Location: "main", Type: "vaccine", Start: start, DurationMinutes: 30},
+	} {
+		must(t, f.conv.PutSlot(ctx, sl))
+	}
+	b := f.browser()
+	b.login("olga@clinic.example", pw)
+	_, page := b.get(f.convPath())
+	if !strings.Contains(page, `/reschedule"`) || !strings.Contains(page, `name="slot" value="s1"`) || !strings.Contains(page, `name="slot" value="s3"`) {
+		t.Errorf("conversation page does not offer s1 and s3 to move a1 to")
+	}
+	for _, id := range []string{"s-other-provider", "s-other-type"} {
+		if strings.Contains(page, `value="`+id+`"`) {
+			t.Errorf("conversation page offers %s, which is not the visit's provider and type", id)
+		}
+	}
+	for _, tc := range []struct {
+		form url.Values
+		code int
+		want dialogue.Status
+	}{
+		{url.Values{"id": {"a2"}, "slot": {"s1"}}, http.StatusBadRequest, dialogue.Booked}, // another phone's visit
+		{url.Values{"id": {"a1"}, "slot": {"s-other-provider"}}, http.StatusConflict, dialogue.Booked},
+		{url.Values{"id": {"a1"}, "slot": {"nope"}}, http.StatusConflict, dialogue.Booked},
+		{url.Values{"id": {"a1"}, "slot": {"s1"}}, http.StatusSeeOther, dialogue.Rescheduled},
+		{url.Values{"id": {"a1"}, "slot": {"s3"}}, http.StatusConflict, dialogue.Rescheduled}, // no longer active
+		{url.Values{"id": {"moved-a1"}, "slot": {"s1"}}, http.StatusConflict, dialogue.Rescheduled}, // s1 is taken now
+	} {
+		if code := b.act("reschedule", tc.form); code != tc.code {
+			t.Errorf("POST reschedule %v = %d, want %d", tc.form, code, tc.code)
+		}
+		if a, _ := f.conv.Appointment(ctx, "a1"); a.Status != tc.want {
+			t.Errorf("after %v: a1 is %s, want %s", tc.form, a.Status, tc.want)
+		}
+	}
+	moved, err := f.conv.Appointment(ctx, "moved-a1")
+	if err != nil || !moved.Start.Equal(start) || moved.PatientID != "p1" || !moved.Active() {
+		t.Errorf("moved appointment = %+v, %v; want p1's active visit at %v", moved, err, start)
+	}
+	if a, _ := f.conv.Appointment(ctx, "a2"); a.Status != dialogue.Booked {
+		t.Errorf("another phone's appointment changed to %s", a.Status)
+	}
+	if _, page := b.get(f.convPath() + "?done=rescheduled"); !strings.Contains(page, "Appointment moved") {
+		t.Errorf("no flash after the move")
+	}
+	es, _ := f.st.AuditLog(ctx, 0)
+	n := 0
+	for _, e := range es {
+		if e.Action == "appointment_reschedule" {
+			n++
+			if e.Who != "olga@clinic.example" || e.Phone != f.phone || !strings.Contains(e.Detail, "a1") || strings.Contains(e.Detail, f.body) {
+				t.Errorf("reschedule audit entry = %+v", e)
+			}
+		}
+	}
+	if n != 1 {
+		t.Errorf("audit holds %d reschedule entries, want 1", n)
+	}
+}
+
+func TestTranslateStaffReply(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	fake := llmfake.New(t, "k")
+	fake.ForbidPHI("Ivan", "Petrov", "4567")
+	fake.Answer(func(text string) string { return "Парковка за зданием." })
+	srv, err := New(Config{Translator: NewLLMTranslator(fake.BaseURL(), "k", "m")}, f.st, f.conv, fakeEngine{f.conv}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	f.srv = ts
+	b := f.browser()
+	b.login("olga@clinic.example", pw)
+	if _, page := b.get(f.convPath()); !strings.Contains(page, "Translate into the patient") {
+		t.Fatalf("conversation page lacks the translate checkbox")
+	}
+	calls := fake.Calls()
+	before, _ := f.conv.Messages(ctx, f.phone)
+	reply := "Ivan Petrov, parking is behind the building; call 555 123 4567."
+	code, page, _ := b.post(f.convPath()+"/reply", url.Values{"csrf": {b.csrf("/inbox")}, "body": {reply}, "translate": {"1"}})
+	if code != http.StatusOK || !strings.Contains(page, "Send translation") || !strings.Contains(page, "Парковка за зданием.") ||
+		!strings.Contains(page, html.EscapeString(reply)) {
+		t.Errorf("POST reply with translate = %d; want 200 showing both texts and a Send translation button", code)
+	}
+	if got := fake.Calls() - calls; got != 1 {
+		t.Errorf("translating the reply made %d LLM calls, want 1", got)
+	}
+	for _, r := range fake.Requests() {
+		if strings.Contains(r, "Ivan") || strings.Contains(r, "4567") {
+			t.Errorf("LLM request holds PHI: %s", r)
+		}
+	}
+	if after, _ := f.conv.Messages(ctx, f.phone); len(after) != len(before) {
+		t.Fatalf("translating sent %d messages, want 0 before confirmation", len(after)-len(before))
+	}
+	for _, tc := range []struct {
+		body string
+		code int
+		sent int
+	}{
+		{"Парковка за зданием, [NAME].", http.StatusBadRequest, 0}, // a placeholder left in
+		{"Парковка за зданием.", http.StatusSeeOther, 1},
+	} {
+		if code := b.act("reply", url.Values{"body": {tc.body}, "translated": {"1"}}); code != tc.code {
+			t.Errorf("POST reply translated %q = %d, want %d", tc.body, code, tc.code)
+		}
+		after, _ := f.conv.Messages(ctx, f.phone)
+		if len(after)-len(before) != tc.sent {
+			t.Errorf("after POST reply translated %q: %d messages sent, want %d", tc.body, len(after)-len(before), tc.sent)
+		}
+	}
+	after, _ := f.conv.Messages(ctx, f.phone)
+	if last := after[len(after)-1]; last.Body != "Парковка за зданием." || last.Key != "staff" || last.Lang != "ru" {
+		t.Errorf("sent message = %+v, want the translation as a staff reply in ru", last)
+	}
+	es, _ := f.st.AuditLog(ctx, 0)
+	if e := es[0]; e.Action != "reply" || e.Detail != "translated en -> ru" || strings.Contains(e.Detail, "Парковка") {
+		t.Errorf("audit entry = %+v, want a translated reply without text", e)
+	}
+}
+
+func TestNoTranslatorNoReplyTranslation(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	b := f.browser()
+	b.login("olga@clinic.example", pw)
+	if _, page := b.get(f.convPath()); strings.Contains(page, "Translate into the patient") {
+		t.Errorf("the translate checkbox shows without a translator")
+	}
+	before, _ := f.conv.Messages(ctx, f.phone)
+	if code := b.act("reply", url.Values{"body": {"Parking is behind the building."}, "translate": {"1"}}); code != http.StatusBadRequest {
+		t.Errorf("POST reply with translate and no translator = %d, want 400", code)
+	}
+	if after, _ := f.conv.Messages(ctx, f.phone); len(after) != len(before) {
+		t.Errorf("a reply asked to be translated was sent untranslated")
 	}
 }

@@ -34,6 +34,9 @@ type Conversations interface {
 	Confirm(ctx context.Context, apptID string) (dialogue.Appointment, error)
 	// Tasks lists staff to-dos (a bare CANCEL opens one), oldest first.
 	Tasks(ctx context.Context) ([]dialogue.Task, error)
+	// OpenSlots lists open slots of provider and type starting after from,
+	// earliest first, at most limit.
+	OpenSlots(ctx context.Context, provider, typ string, from time.Time, limit int) ([]dialogue.Slot, error)
 }
 
 // Engine is what the inbox asks of the conversation core.
@@ -43,13 +46,18 @@ type Engine interface {
 	// CancelByClinic cancels a visit, tells the patient and offers the
 	// freed time to the waitlist.
 	CancelByClinic(ctx context.Context, apptID string) (dialogue.Appointment, error)
+	// RescheduleByStaff moves a visit into an open slot, tells the patient
+	// the new time and offers the freed time to the waitlist;
+	// dialogue.ErrSlotTaken when the slot went meanwhile.
+	RescheduleByStaff(ctx context.Context, apptID, slotID string) (dialogue.Appointment, error)
 }
 
 // Config tunes the inbox.
 type Config struct {
 	// SecureCookies marks the session cookie Secure (PUBLIC_BASE_URL is https).
 	SecureCookies bool
-	// Translator, when set, shows inbound texts translated into StaffLang.
+	// Translator, when set, shows inbound texts translated into StaffLang
+	// and offers to translate staff replies into the patient's language.
 	Translator Translator
 	// StaffLang is the language staff read (ISO 639-1; default "en").
 	StaffLang string
@@ -143,6 +151,7 @@ func (s *Server) Handler() http.Handler {
 	in.POST("/inbox/c/:phone/resolve", s.resolve)
 	in.POST("/inbox/c/:phone/correct", s.correct)
 	in.POST("/inbox/c/:phone/appointment", s.appointment)
+	in.POST("/inbox/c/:phone/reschedule", s.reschedule)
 
 	admin := in.Group("/inbox/audit", s.adminOnly())
 	admin.GET("", s.audit)
