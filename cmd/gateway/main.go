@@ -78,6 +78,12 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	if err != nil {
 		return fmt.Errorf("locales: %w", err)
 	}
+	// Training the classifier at start makes garbage several times the live
+	// heap; a soft memory limit (unless GOMEMLIMIT is set) keeps the peak
+	// resident size near what is kept, at the cost of more GC while training.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(300 << 20)
+	}
 	t0 := time.Now()
 	reader, err := intents.Default(cfg.LangLowAcc)
 	if err != nil {
