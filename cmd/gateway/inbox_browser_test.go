@@ -280,6 +280,7 @@ func TestInboxInBrowser(t *testing.T) {
 
 	// Resolve: olga sees the bot take over, and the bot answers the next text.
 	admin.do("resolve", chromedp.Click("#resolve"), chromedp.WaitVisible(".flash"))
+	admin.until("live updates after the resolve", `document.body.dataset.live === "on"`)
 	olga.until("resolution appears live", `document.getElementById("conv-state").innerText.includes("Bot is handling")`)
 	olga.checkNotReloaded("while the chat was worked")
 	if c := g.conv(phone); c.Escalated || c.State != "idle" {

@@ -30,5 +30,7 @@
     try { var d = JSON.parse(ev.data); } catch (e) { return; }
     if (!phone || d.phone === phone) refresh();
   });
-  es.addEventListener("open", function () { document.body.dataset.live = "on"; });
+  // On every (re)connection, catch up on what changed while the page was
+  // loading or the stream was down: events are not replayed.
+  es.addEventListener("open", function () { document.body.dataset.live = "on"; refresh(); });
 })();
