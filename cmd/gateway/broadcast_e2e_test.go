@@ -32,18 +32,6 @@ type broadcastProgress struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-func gatewayEnv(tw *twiliofake.Server, extra map[string]string) map[string]string {
-	env := map[string]string{
-		"TWILIO_ACCOUNT_SID": e2eSID, "TWILIO_AUTH_TOKEN": e2eToken, "TWILIO_FROM_NUMBER": e2eFrom,
-		"TWILIO_API_BASE_URL": tw.URL(), "ADMIN_API_KEY": e2eKey, "KEYWORD_REPLIES": "service",
-		"LANG_DETECTION": "low",
-	}
-	for k, v := range extra {
-		env[k] = v
-	}
-	return env
-}
-
 // put creates a patient and one appointment at start.
 func (g *gw) put(pid, phone, lang, aid, location string, start time.Time) {
 	g.t.Helper()
@@ -74,18 +62,7 @@ func (g *gw) waitBroadcast(id string, within time.Duration) broadcastProgress {
 }
 
 func TestBroadcastEndToEnd(t *testing.T) {
-	modes := []struct {
-		name string
-		env  map[string]string
-	}{{"embedded", map[string]string{}}}
-	if u := os.Getenv("REDIS_URL"); u != "" {
-		modes = append(modes, struct {
-			name string
-			env  map[string]string
-		}{"redis", map[string]string{"REDIS_URL": u, "REDIS_KEY_PREFIX": "e2e-bc-" + hex.EncodeToString([]byte(time.Now().Format("150405.000")))}})
-	} else {
-		t.Error("REDIS_URL is unset: the real-Redis half of the broadcast test cannot run (.ci/run sets it)")
-	}
+	modes := storeModes(t, "e2e-bc-")
 	for _, m := range modes {
 		t.Run(m.name, func(t *testing.T) {
 			tw := twiliofake.New(e2eSID, e2eToken)

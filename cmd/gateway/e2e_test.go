@@ -356,32 +356,45 @@ func (g *gw) waitOut(phone string, n int) []twiliofake.Message {
 	return ms
 }
 
-func TestEndToEnd(t *testing.T) {
-	modes := []struct {
-		name string
-		env  map[string]string
-	}{{"embedded", map[string]string{}}}
-	if u := os.Getenv("REDIS_URL"); u != "" {
-		modes = append(modes, struct {
-			name string
-			env  map[string]string
-		}{"redis", map[string]string{"REDIS_URL": u, "REDIS_KEY_PREFIX": "e2e-" + hex.EncodeToString([]byte(time.Now().Format("150405.000")))}})
-	} else {
-		t.Error("REDIS_URL is unset: the real-Redis half of the end-to-end test cannot run (.ci/run sets it)")
+func gatewayEnv(tw *twiliofake.Server, extra map[string]string) map[string]string {
+	env := map[string]string{
+		"TWILIO_ACCOUNT_SID": e2eSID, "TWILIO_AUTH_TOKEN": e2eToken, "TWILIO_FROM_NUMBER": e2eFrom,
+		"TWILIO_API_BASE_URL": tw.URL(), "ADMIN_API_KEY": e2eKey, "KEYWORD_REPLIES": "service",
+		"LANG_DETECTION": "low",
 	}
+	for k, v := range extra {
+		env[k] = v
+	}
+	return env
+}
+
+// storeMode is one store a scenario runs on.
+type storeMode struct {
+	name string
+	env  map[string]string
+}
+
+// storeModes lists the embedded store and, from REDIS_URL, a real Redis
+// under a fresh key prefix. A missing REDIS_URL fails the test: CI sets it.
+func storeModes(t *testing.T, prefix string) []storeMode {
+	t.Helper()
+	modes := []storeMode{{"embedded", map[string]string{}}}
+	if u := os.Getenv("REDIS_URL"); u != "" {
+		modes = append(modes, storeMode{"redis", map[string]string{"REDIS_URL": u, "REDIS_KEY_PREFIX": prefix + hex.EncodeToString([]byte(time.Now().Format("150405.000")))}})
+	} else {
+		t.Error("REDIS_URL is unset: the real-Redis half of this test cannot run (.ci/run sets it)")
+	}
+	return modes
+}
+
+func TestEndToEnd(t *testing.T) {
+	modes := storeModes(t, "e2e-")
 	for _, m := range modes {
 		t.Run(m.name, func(t *testing.T) {
 			tw := twiliofake.New(e2eSID, e2eToken)
 			defer tw.Close()
-			env := map[string]string{
-				"TWILIO_ACCOUNT_SID": e2eSID, "TWILIO_AUTH_TOKEN": e2eToken, "TWILIO_FROM_NUMBER": e2eFrom,
-				"TWILIO_API_BASE_URL": tw.URL(), "ADMIN_API_KEY": e2eKey, "KEYWORD_REPLIES": "service",
-				"WAITLIST_BATCH": "4", "LANG_DETECTION": "low",
-			}
-			for k, v := range m.env {
-				env[k] = v
-			}
-			g := startGateway(t, env)
+			m.env["WAITLIST_BATCH"] = "4"
+			g := startGateway(t, gatewayEnv(tw, m.env))
 			g.twilio = tw
 			t.Run("ConfirmInSpanish", g.confirmInSpanish)
 			t.Run("StopThenStart", g.stopThenStart)

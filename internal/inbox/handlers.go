@@ -723,25 +723,37 @@ func (s *Server) correct(c *gin.Context) {
 	back(c, "correct")
 }
 
-// appointment confirms or cancels one of the patients' visits for them.
-func (s *Server) appointment(c *gin.Context) {
-	ctx, u, phone := c.Request.Context(), s.who(c), c.Param("phone")
+// postedAppointment loads the appointment a form names and checks it is one
+// of this conversation's patients'; on failure it has answered already.
+func (s *Server) postedAppointment(c *gin.Context, phone string) (dialogue.Appointment, bool) {
 	if _, ok := s.mustExist(c); !ok {
-		return
+		return dialogue.Appointment{}, false
 	}
+	ctx := c.Request.Context()
 	a, err := s.conv.Appointment(ctx, c.PostForm("id"))
 	if err == nil && !s.ownsAppointment(ctx, phone, a) {
 		err = dialogue.ErrNotFound
 	}
 	if errors.Is(err, dialogue.ErrNotFound) {
 		s.errorPage(c, http.StatusBadRequest, "That appointment is not this patient's.")
-		return
+		return dialogue.Appointment{}, false
 	}
 	if err != nil {
 		s.fail(c, err)
+		return dialogue.Appointment{}, false
+	}
+	return a, true
+}
+
+// appointment confirms or cancels one of the patients' visits for them.
+func (s *Server) appointment(c *gin.Context) {
+	ctx, u, phone := c.Request.Context(), s.who(c), c.Param("phone")
+	a, ok := s.postedAppointment(c, phone)
+	if !ok {
 		return
 	}
 	var done string
+	var err error
 	switch c.PostForm("do") {
 	case "confirm":
 		_, err = s.conv.Confirm(ctx, a.ID)
@@ -770,19 +782,8 @@ func (s *Server) appointment(c *gin.Context) {
 // same provider and type.
 func (s *Server) reschedule(c *gin.Context) {
 	ctx, u, phone := c.Request.Context(), s.who(c), c.Param("phone")
-	if _, ok := s.mustExist(c); !ok {
-		return
-	}
-	a, err := s.conv.Appointment(ctx, c.PostForm("id"))
-	if err == nil && !s.ownsAppointment(ctx, phone, a) {
-		err = dialogue.ErrNotFound
-	}
-	if errors.Is(err, dialogue.ErrNotFound) {
-		s.errorPage(c, http.StatusBadRequest, "That appointment is not this patient's.")
-		return
-	}
-	if err != nil {
-		s.fail(c, err)
+	a, ok := s.postedAppointment(c, phone)
+	if !ok {
 		return
 	}
 	if !a.Active() {

@@ -917,7 +917,7 @@ func TestRescheduleFromConversation(t *testing.T) {
 		{url.Values{"id": {"a1"}, "slot": {"s-other-provider"}}, http.StatusConflict, dialogue.Booked},
 		{url.Values{"id": {"a1"}, "slot": {"nope"}}, http.StatusConflict, dialogue.Booked},
 		{url.Values{"id": {"a1"}, "slot": {"s1"}}, http.StatusSeeOther, dialogue.Rescheduled},
-		{url.Values{"id": {"a1"}, "slot": {"s3"}}, http.StatusConflict, dialogue.Rescheduled}, // no longer active
+		{url.Values{"id": {"a1"}, "slot": {"s3"}}, http.StatusConflict, dialogue.Rescheduled},       // no longer active
 		{url.Values{"id": {"moved-a1"}, "slot": {"s1"}}, http.StatusConflict, dialogue.Rescheduled}, // s1 is taken now
 	} {
 		if code := b.act("reschedule", tc.form); code != tc.code {
