@@ -69,7 +69,7 @@ func testReader(t *testing.T) *intents.Reader {
 			readerErr = err
 			return
 		}
-		m, err := intents.Train(ex, intents.TrainOptions{})
+		m, _, err := intents.TrainCached(ex, intents.TrainOptions{}, intents.CacheDir())
 		if err != nil {
 			readerErr = err
 			return

@@ -26,7 +26,7 @@ func fixtures(tb testing.TB) (*Model, *LinguaDetector) {
 			fixtureErr = err
 			return
 		}
-		fixtureModel, fixtureErr = Train(ex, TrainOptions{})
+		fixtureModel, _, fixtureErr = TrainCached(ex, TrainOptions{}, CacheDir())
 		if fixtureErr != nil {
 			return
 		}

@@ -67,7 +67,8 @@ func New(d Detector, m *Model, opts Options) *Reader {
 }
 
 // Default builds the production Reader: lingua over locales.Supported and
-// a model trained on the embedded training corpus. lowAccuracy selects
+// a model trained on the embedded training corpus (its weights kept in
+// CacheDir between starts: see TrainCached). lowAccuracy selects
 // lingua's low-accuracy mode, the recommended one: on corpus/dev it reads
 // languages as well as the high-accuracy mode (with the corpus n-grams
 // combined), holds ~17 MB of heap instead of ~320 MB and loads in half a
@@ -81,7 +82,7 @@ func Default(lowAccuracy bool) (*Reader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reader: load corpus: %w", err)
 	}
-	m, err := Train(ex, TrainOptions{})
+	m, _, err := TrainCached(ex, TrainOptions{}, CacheDir())
 	if err != nil {
 		return nil, fmt.Errorf("reader: %w", err)
 	}

@@ -79,17 +79,9 @@ func Train(ex []corpus.Example, opts TrainOptions) (*Model, error) {
 	if len(ex) == 0 {
 		return nil, errors.New("train: no examples")
 	}
-	index := make(map[Label]int, len(Labels))
-	for i, l := range Labels {
-		index[l] = i
-	}
-	data := make([]labelled, 0, len(ex))
-	for i, e := range ex {
-		k, ok := index[Label(e.Intent)]
-		if !ok {
-			return nil, fmt.Errorf("train: example %d: unknown intent %q", i, e.Intent)
-		}
-		data = append(data, labelled{text: e.Text, lang: e.Lang, label: k})
+	data, err := labelExamples(ex)
+	if err != nil {
+		return nil, err
 	}
 	x := extractor{bits: opts.Bits, cfg: defaultFeatures}
 	if opts.features != nil {
@@ -119,6 +111,24 @@ func Train(ex []corpus.Example, opts TrainOptions) (*Model, error) {
 	m.temp = temp
 	m.lang = trainLangModel(data)
 	return m, nil
+}
+
+// labelExamples turns examples into labelled ones; it fails on an
+// unknown intent.
+func labelExamples(ex []corpus.Example) ([]labelled, error) {
+	index := make(map[Label]int, len(Labels))
+	for i, l := range Labels {
+		index[l] = i
+	}
+	data := make([]labelled, 0, len(ex))
+	for i, e := range ex {
+		k, ok := index[Label(e.Intent)]
+		if !ok {
+			return nil, fmt.Errorf("train: example %d: unknown intent %q", i, e.Intent)
+		}
+		data = append(data, labelled{text: e.Text, lang: e.Lang, label: k})
+	}
+	return data, nil
 }
 
 // heldOut picks an example for the calibration slice by a hash of its

@@ -20,7 +20,7 @@ func cheapReader(bool) (dialogue.Reader, error) {
 			readerErr = err
 			return
 		}
-		m, err := intents.Train(ex, intents.TrainOptions{})
+		m, _, err := intents.TrainCached(ex, intents.TrainOptions{}, intents.CacheDir())
 		if err != nil {
 			readerErr = err
 			return
