@@ -74,13 +74,20 @@ func New(d Detector, m *Model, opts Options) *Reader {
 // combined), holds ~17 MB of heap instead of ~320 MB and loads in half a
 // second instead of several (docs/BENCHMARKS.md).
 func Default(lowAccuracy bool) (*Reader, error) {
-	det, err := NewLingua(locales.Supported, lowAccuracy)
-	if err != nil {
-		return nil, fmt.Errorf("reader: %w", err)
-	}
 	ex, err := corpus.Train()
 	if err != nil {
 		return nil, fmt.Errorf("reader: load corpus: %w", err)
+	}
+	return DefaultOn(ex, lowAccuracy)
+}
+
+// DefaultOn is Default with the model trained on ex instead of the
+// embedded corpus (learning curves, scoring a model on replies written
+// after its training data).
+func DefaultOn(ex []corpus.Example, lowAccuracy bool) (*Reader, error) {
+	det, err := NewLingua(locales.Supported, lowAccuracy)
+	if err != nil {
+		return nil, fmt.Errorf("reader: %w", err)
 	}
 	m, _, err := TrainCached(ex, TrainOptions{}, CacheDir())
 	if err != nil {

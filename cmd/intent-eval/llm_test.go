@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"clinicsms/corpus"
 	"clinicsms/eval"
 	"clinicsms/intents"
 	"clinicsms/internal/llmfake"
@@ -32,7 +33,7 @@ func TestLLMFlagReadsUnsureTextsWithTheFallback(t *testing.T) {
 	})
 	e.env = map[string]string{"LLM_BASE_URL": llm.BaseURL(), "LLM_API_KEY": "k", "LLM_MODEL": "m"}
 	var out, errOut strings.Builder
-	d := deps{getenv: func(k string) string { return e.env[k] }, newReader: func() (eval.Classifier, error) { return unsureReader{}, nil }}
+	d := deps{getenv: func(k string) string { return e.env[k] }, newReader: func([]corpus.Example) (eval.Classifier, error) { return unsureReader{}, nil }}
 	if err := runWith(d, []string{"-json", "-llm", filepath.Join(e.dir, "dev")}, &out, &errOut); err != nil {
 		t.Fatalf("intent-eval -llm: %v (%s)", err, errOut.String())
 	}

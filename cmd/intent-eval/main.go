@@ -6,6 +6,9 @@
 // PATH is a .jsonl file or a folder of them (for example corpus/dev). By
 // default the reader gets no language hint and must detect the language;
 // -hint passes the true language as the conversation's known language.
+// -train DIR trains the model on DIR's .jsonl files instead of the
+// embedded corpus/train (to score a model on replies written after its
+// training data: docs/BENCHMARKS.md, "Fresh replies").
 // Without -json it prints a table to stdout and progress to stderr; with
 // -json, one JSON object. Exit status: 0 done, 1 bad input or failure,
 // 2 bad usage (including -llm without LLM_BASE_URL).
@@ -45,12 +48,19 @@ func run(args []string, stdout, stderr io.Writer) error {
 // need not build lingua (seconds and hundreds of MB per process).
 type deps struct {
 	getenv    func(string) string
-	newReader func() (eval.Classifier, error)
+	newReader func(train []corpus.Example) (eval.Classifier, error) // nil train: the embedded corpus
 	clock     func() time.Time // nil: time.Now
 }
 
-func defaultReader() (eval.Classifier, error) {
-	r, err := intents.Default(os.Getenv("LANG_DETECTION") != "high") // as the gateway reads
+func defaultReader(train []corpus.Example) (eval.Classifier, error) {
+	low := os.Getenv("LANG_DETECTION") != "high" // as the gateway reads
+	var r *intents.Reader
+	var err error
+	if train == nil {
+		r, err = intents.Default(low)
+	} else {
+		r, err = intents.DefaultOn(train, low)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -88,8 +98,9 @@ func runWith(d deps, args []string, stdout, stderr io.Writer) error {
 	hint := fs.Bool("hint", false, "pass each example's true language as the known language")
 	llm := fs.Bool("llm", false, "read with the LLM fallback (needs LLM_BASE_URL)")
 	htmlPath := fs.String("html", "", "also write an HTML report to this file")
+	trainDir := fs.String("train", "", "train the model on the .jsonl files of this folder instead of the embedded corpus/train")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: intent-eval [-json] [-hint] [-llm] [-html report.html] PATH...")
+		fmt.Fprintln(fs.Output(), "usage: intent-eval [-json] [-hint] [-llm] [-html report.html] [-train DIR] PATH...")
 		fmt.Fprintln(fs.Output(), "PATH: .jsonl files or folders of them, one {\"text\",\"lang\",\"intent\"} a line")
 		fs.PrintDefaults()
 	}
@@ -120,10 +131,19 @@ func runWith(d deps, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var train []corpus.Example
+	if *trainDir != "" {
+		if train, err = corpus.Load(*trainDir); err != nil {
+			return fmt.Errorf("-train: %w", err)
+		}
+		if len(train) == 0 {
+			return fmt.Errorf("-train: no examples in %s", *trainDir)
+		}
+	}
 	if !*asJSON {
 		fmt.Fprintf(stderr, "%d examples from %s; building the reader...\n", len(ex), strings.Join(paths, " "))
 	}
-	reader, err := d.newReader()
+	reader, err := d.newReader(train)
 	if err != nil {
 		return fmt.Errorf("build reader: %w", err)
 	}

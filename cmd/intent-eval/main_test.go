@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"clinicsms/corpus"
 	"clinicsms/eval"
 	"clinicsms/intents"
 )
@@ -35,6 +37,7 @@ type testEnv struct {
 	reader *keywordReader
 	env    map[string]string
 	dir    string
+	train  [][]corpus.Example // what each newReader call was given
 }
 
 func newEnv(t *testing.T) *testEnv {
@@ -64,7 +67,10 @@ func (e *testEnv) run(args ...string) (stdout, stderr string, err error) {
 	var out, errOut bytes.Buffer
 	d := deps{
 		getenv:    func(k string) string { return e.env[k] },
-		newReader: func() (eval.Classifier, error) { return e.reader, nil },
+		newReader: func(train []corpus.Example) (eval.Classifier, error) {
+			e.train = append(e.train, train)
+			return e.reader, nil
+		},
 		clock:     func() time.Time { return time.Unix(0, 0) },
 	}
 	err = runWith(d, args, &out, &errOut)
@@ -179,10 +185,39 @@ func TestFailures(t *testing.T) {
 func TestReaderError(t *testing.T) {
 	e := newEnv(t)
 	var out, errOut bytes.Buffer
-	d := deps{getenv: func(string) string { return "" }, newReader: func() (eval.Classifier, error) { return nil, errors.New("no lingua") }}
+	d := deps{getenv: func(string) string { return "" }, newReader: func([]corpus.Example) (eval.Classifier, error) { return nil, errors.New("no lingua") }}
 	err := runWith(d, []string{filepath.Join(e.dir, "dev")}, &out, &errOut)
 	if exitCode(err) != 1 || err == nil || !strings.Contains(err.Error(), "no lingua") {
 		t.Errorf("intent-eval with a failing reader: %v (exit %d), want exit 1 naming the cause", err, exitCode(err))
+	}
+}
+
+// TestTrainFolder: -train hands the folder's examples to the reader's
+// training; without it the reader trains on the embedded corpus (nil).
+func TestTrainFolder(t *testing.T) {
+	e := newEnv(t)
+	if _, _, err := e.run("-json", filepath.Join(e.dir, "dev")); err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(e.dir, "old", "en.jsonl"),
+		`{"text":"yep","lang":"en","intent":"confirm"}`+"\n"+`{"text":"nope","lang":"en","intent":"cancel"}`+"\n")
+	if _, _, err := e.run("-json", "-train", filepath.Join(e.dir, "old"), filepath.Join(e.dir, "dev")); err != nil {
+		t.Fatal(err)
+	}
+	if len(e.train) != 2 || e.train[0] != nil || len(e.train[1]) != 2 || e.train[1][0].Text != "yep" {
+		t.Fatalf("newReader got %v, want nil then the two examples of old/", e.train)
+	}
+	for _, bad := range []string{filepath.Join(e.dir, "missing"), filepath.Join(e.dir, "empty")} {
+		if err := os.MkdirAll(filepath.Join(e.dir, "empty"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err := e.run("-train", bad, filepath.Join(e.dir, "dev"))
+		if exitCode(err) != 1 || !strings.Contains(fmt.Sprint(err), "-train") {
+			t.Errorf("-train %s: %v (exit %d), want exit 1 naming -train", bad, err, exitCode(err))
+		}
+	}
+	if len(e.train) != 2 {
+		t.Errorf("a bad -train folder still built a reader")
 	}
 }
 
