@@ -49,7 +49,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 type deps struct {
 	getenv    func(string) string
 	newReader func(train []corpus.Example) (eval.Classifier, error) // nil train: the embedded corpus
-	clock     func() time.Time // nil: time.Now
+	clock     func() time.Time                                      // nil: time.Now
 }
 
 func defaultReader(train []corpus.Example) (eval.Classifier, error) {

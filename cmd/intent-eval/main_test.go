@@ -66,12 +66,12 @@ func write(t *testing.T, path, content string) {
 func (e *testEnv) run(args ...string) (stdout, stderr string, err error) {
 	var out, errOut bytes.Buffer
 	d := deps{
-		getenv:    func(k string) string { return e.env[k] },
+		getenv: func(k string) string { return e.env[k] },
 		newReader: func(train []corpus.Example) (eval.Classifier, error) {
 			e.train = append(e.train, train)
 			return e.reader, nil
 		},
-		clock:     func() time.Time { return time.Unix(0, 0) },
+		clock: func() time.Time { return time.Unix(0, 0) },
 	}
 	err = runWith(d, args, &out, &errOut)
 	return out.String(), errOut.String(), err
