@@ -76,6 +76,7 @@ func TestLanguageOnDev(t *testing.T) {
 		{"low, always", low, 2},
 		{"low, skip 0.999", low, 0.999},
 		{"low, skip 0.99", low, 0.99},
+		{"low, skip 0.85 (default)", low, 0.85},
 		{"model only", NewScriptDetector(), 0.0001},
 	} {
 		measureLang(New(v.d, m, Options{DetectorSkip: v.skip}), dev[:200]) // warm up
