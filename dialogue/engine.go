@@ -897,15 +897,11 @@ func (e *Engine) quiet(ctx context.Context, t *turn) error { return nil }
 // Resolve hands an escalated conversation back to the bot, which stays
 // quiet until the patient writes again.
 func (e *Engine) Resolve(ctx context.Context, phone string) error {
-	unlock, err := e.conv.Lock(ctx, phone)
+	c, unlock, err := e.lockConversation(ctx, phone)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	c, err := e.conv.Conversation(ctx, phone)
-	if err != nil {
-		return err
-	}
 	c.State, c.Escalated, c.EscalationReason, c.Misunderstood = Idle, false, "", 0
 	c.UpdatedAt = e.cfg.Now().UTC()
 	if err := e.conv.SaveConversation(ctx, c); err != nil {
@@ -919,15 +915,11 @@ func (e *Engine) Resolve(ctx context.Context, phone string) error {
 // outbound path as the bot, recorded on the thread (key "staff"). It
 // respects opt-out (ErrOptedOut) and is never frequency-capped.
 func (e *Engine) StaffReply(ctx context.Context, phone, lang, body string) (Sent, error) {
-	unlock, err := e.conv.Lock(ctx, phone)
+	c, unlock, err := e.lockConversation(ctx, phone)
 	if err != nil {
 		return Sent{}, err
 	}
 	defer unlock()
-	c, err := e.conv.Conversation(ctx, phone)
-	if err != nil {
-		return Sent{}, err
-	}
 	if c.OptedOut {
 		return Sent{}, ErrOptedOut
 	}
@@ -945,15 +937,11 @@ func (e *Engine) StaffReply(ctx context.Context, phone, lang, body string) (Sent
 // Escalate hands a conversation to staff without a text to the patient
 // (a person asked for it from the inbox, or a task needs it).
 func (e *Engine) Escalate(ctx context.Context, phone, reason string) error {
-	unlock, err := e.conv.Lock(ctx, phone)
+	c, unlock, err := e.lockConversation(ctx, phone)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	c, err := e.conv.Conversation(ctx, phone)
-	if err != nil {
-		return err
-	}
 	c.State, c.Escalated, c.EscalationReason = Escalated, true, reason
 	c.Offers, c.OfferSlotID, c.Misunderstood = nil, "", 0
 	c.UpdatedAt = e.cfg.Now().UTC()
@@ -962,6 +950,21 @@ func (e *Engine) Escalate(ctx context.Context, phone, reason string) error {
 	}
 	e.changed(ctx, phone, "state")
 	return nil
+}
+
+// lockConversation takes phone's conversation lock and loads the
+// conversation; the caller saves what it changes and then calls unlock.
+func (e *Engine) lockConversation(ctx context.Context, phone string) (Conversation, func(), error) {
+	unlock, err := e.conv.Lock(ctx, phone)
+	if err != nil {
+		return Conversation{}, nil, fmt.Errorf("lock conversation: %w", err)
+	}
+	c, err := e.conv.Conversation(ctx, phone)
+	if err != nil {
+		unlock()
+		return Conversation{}, nil, err
+	}
+	return c, unlock, nil
 }
 
 func (e *Engine) changed(ctx context.Context, phone, kind string) {

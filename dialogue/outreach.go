@@ -49,15 +49,11 @@ func (e *Engine) SendReminder(ctx context.Context, apptID string) (Sent, error) 
 	if err != nil {
 		return Sent{}, err
 	}
-	unlock, err := e.conv.Lock(ctx, p.Phone)
-	if err != nil {
-		return Sent{}, fmt.Errorf("lock conversation: %w", err)
-	}
-	defer unlock()
-	c, err := e.conv.Conversation(ctx, p.Phone)
+	c, unlock, err := e.lockConversation(ctx, p.Phone)
 	if err != nil {
 		return Sent{}, err
 	}
+	defer unlock()
 	if c.OptedOut {
 		return Sent{}, ErrOptedOut
 	}
@@ -106,15 +102,11 @@ func (e *Engine) CancelByClinic(ctx context.Context, apptID string) (Appointment
 }
 
 func (e *Engine) notify(ctx context.Context, p Patient, a Appointment, key string) error {
-	unlock, err := e.conv.Lock(ctx, p.Phone)
+	c, unlock, err := e.lockConversation(ctx, p.Phone)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	c, err := e.conv.Conversation(ctx, p.Phone)
-	if err != nil {
-		return err
-	}
 	lang := replyLang([]Patient{p}, c.Language, "")
 	if _, err := e.deliver(ctx, &c, lang, key, map[string]any{"When": e.when(a, lang)}); err != nil {
 		return err
@@ -193,15 +185,11 @@ func (e *Engine) SweepOffers(ctx context.Context) (int, error) {
 }
 
 func (e *Engine) offer(ctx context.Context, p Patient, w WaitlistEntry, s Slot) (bool, error) {
-	unlock, err := e.conv.Lock(ctx, p.Phone)
+	c, unlock, err := e.lockConversation(ctx, p.Phone)
 	if err != nil {
 		return false, err
 	}
 	defer unlock()
-	c, err := e.conv.Conversation(ctx, p.Phone)
-	if err != nil {
-		return false, err
-	}
 	// Busy or unreachable conversations are skipped: an escalated chat
 	// belongs to a person, an open question must not be overwritten.
 	if c.OptedOut || c.State == Escalated || c.State == ConfirmCancel || c.State == ChoosingSlot {
@@ -239,15 +227,11 @@ func (e *Engine) Announce(ctx context.Context, patientID, key string, render fun
 	if err != nil {
 		return Sent{}, err
 	}
-	unlock, err := e.conv.Lock(ctx, p.Phone)
-	if err != nil {
-		return Sent{}, fmt.Errorf("lock conversation: %w", err)
-	}
-	defer unlock()
-	c, err := e.conv.Conversation(ctx, p.Phone)
+	c, unlock, err := e.lockConversation(ctx, p.Phone)
 	if err != nil {
 		return Sent{}, err
 	}
+	defer unlock()
 	if c.OptedOut {
 		return Sent{}, ErrOptedOut
 	}
