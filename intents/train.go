@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"sort"
 	"sync"
 
@@ -147,10 +148,15 @@ func fitWeights(x extractor, data []vectorised, opts TrainOptions) *Model {
 	n := max(opts.Ensemble, 1)
 	ms := make([]*Model, n)
 	var wg sync.WaitGroup
+	// At most one member per core at a time: more would not finish sooner,
+	// and each holds its weights and accumulators (48 MB at 19 bits).
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	for i := range ms {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
 			o := opts
 			o.Seed += uint64(i)
 			ms[i] = fitOne(x, data, o)
