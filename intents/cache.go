@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"time"
 
 	"clinicsms/corpus"
 )
@@ -58,14 +59,40 @@ func TrainCached(ex []corpus.Example, opts TrainOptions, dir string) (*Model, bo
 	}
 	path := filepath.Join(dir, "intents-"+trainKey(ex, opts)+".bin")
 	if m, err := loadWeights(path, ex, opts); err == nil {
+		now := time.Now()
+		_ = os.Chtimes(path, now, now) // recently used: kept by pruneCache
 		return m, true, nil
 	}
 	m, err := Train(ex, opts)
 	if err != nil {
 		return nil, false, err
 	}
-	_ = saveWeights(path, m) // best effort: the next start trains again
+	if saveWeights(path, m) == nil { // best effort: the next start trains again
+		pruneCache(dir, cacheKeep)
+	}
 	return m, false, nil
+}
+
+// cacheKeep is how many weights files pruneCache leaves (about 7 MB each):
+// the service's and a few other corpora's (tests, intent-eval -train).
+const cacheKeep = 6
+
+// pruneCache removes all but the keep most recently used weights files.
+func pruneCache(dir string, keep int) {
+	paths, _ := filepath.Glob(filepath.Join(dir, "intents-*.bin"))
+	if len(paths) <= keep {
+		return
+	}
+	mtime := make(map[string]time.Time, len(paths))
+	for _, p := range paths {
+		if st, err := os.Stat(p); err == nil {
+			mtime[p] = st.ModTime()
+		}
+	}
+	sort.Slice(paths, func(i, j int) bool { return mtime[paths[i]].After(mtime[paths[j]]) })
+	for _, p := range paths[keep:] {
+		_ = os.Remove(p)
+	}
 }
 
 // trainKey hashes what the weights depend on.

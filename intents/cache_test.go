@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"clinicsms/corpus"
 )
@@ -130,5 +131,38 @@ func TestCacheDirFromEnvironment(t *testing.T) {
 	t.Setenv("INTENTS_CACHE_DIR", "/tmp/x")
 	if d := CacheDir(); d != "/tmp/x" {
 		t.Errorf("CacheDir() = %q, want /tmp/x", d)
+	}
+}
+
+func TestTrainCachedKeepsRecentFiles(t *testing.T) {
+	ex := cacheExamples(t)
+	dir := t.TempDir()
+	opts := TrainOptions{Bits: 12, Epochs: 1, Ensemble: 1}
+	var first string
+	for i := 0; i < cacheKeep+2; i++ {
+		if _, _, err := TrainCached(ex[i:], opts, dir); err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			files, _ := filepath.Glob(filepath.Join(dir, "intents-*.bin"))
+			first = files[0]
+			// the first corpus stays in use: loading it keeps it recent
+			old := time.Now().Add(-time.Hour)
+			if err := os.Chtimes(first, old, old); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if i == cacheKeep-1 { // the cache is full: the next file prunes one
+			if _, hit, _ := TrainCached(ex, opts, dir); !hit {
+				t.Fatal("the first corpus was pruned before its time")
+			}
+		}
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "intents-*.bin"))
+	if len(files) != cacheKeep {
+		t.Errorf("cache holds %d files, want %d", len(files), cacheKeep)
+	}
+	if _, err := os.Stat(first); err != nil {
+		t.Errorf("the recently loaded file was pruned: %v", err)
 	}
 }
