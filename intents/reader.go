@@ -100,6 +100,14 @@ func DefaultOn(ex []corpus.Example, lowAccuracy bool) (*Reader, error) {
 	return New(det, m, Options{}), nil
 }
 
+// WithThreshold returns a Reader like r (same detector and model) whose
+// readings are Sure from confidence t.
+func (r *Reader) WithThreshold(t float64) *Reader {
+	c := *r
+	c.opts.Threshold = t
+	return &c
+}
+
 // Read understands text in a conversation whose language is knownLang
 // ("" when unknown). Bodies beyond MaxLen runes are cut; any bytes at all
 // are safe.

@@ -45,6 +45,10 @@ type config struct {
 	ClinicZone  *time.Location
 	DemoData    bool // seed the demo clinic (default: only with the embedded store)
 	LangLowAcc  bool // lingua low-accuracy mode
+	// IntentThreshold is the model confidence from which a reading is acted
+	// on; below it the LLM fallback (when set) reads the text, or the
+	// patient is asked to say it another way.
+	IntentThreshold float64
 	// WaitlistBatch is how many waiting patients a freed slot is offered to at once.
 	WaitlistBatch int
 	// OfferExpiry is how long a batch of waitlist offers stands before the
@@ -131,6 +135,9 @@ func parseConfig(getenv func(string) string) (config, error) {
 	}
 	if c.BroadcastRate, err = strconv.ParseFloat(orDefault(getenv("BROADCAST_RATE"), "1"), 64); err != nil {
 		return c, errors.New("BROADCAST_RATE must be a number of messages a second, like 1 or 0.5")
+	}
+	if c.IntentThreshold, err = strconv.ParseFloat(orDefault(getenv("INTENT_THRESHOLD"), "0.6"), 64); err != nil || !(c.IntentThreshold > 0 && c.IntentThreshold <= 1) {
+		return c, errors.New("INTENT_THRESHOLD must be a confidence above 0 and at most 1, like 0.6")
 	}
 	if v := getenv("LANG_DETECTION"); v != "" && v != "low" && v != "high" {
 		return c, errors.New("LANG_DETECTION must be low or high")

@@ -20,6 +20,9 @@ func TestConfigDefaults(t *testing.T) {
 	if !c.AdminAPIKeyGenerated || len(c.AdminAPIKey) < 32 || !c.TwilioTokenGenerated {
 		t.Errorf("secrets not generated: key %d chars", len(c.AdminAPIKey))
 	}
+	if c.IntentThreshold != 0.6 {
+		t.Errorf("IntentThreshold = %v, want 0.6", c.IntentThreshold)
+	}
 	if c.OfferExpiry != 30*time.Minute || c.WaitlistBatch != 3 || len(c.Caps) != 0 || c.KeywordReplies != "service" {
 		t.Errorf("scheduling defaults = expiry %v batch %d caps %v", c.OfferExpiry, c.WaitlistBatch, c.Caps)
 	}
@@ -38,6 +41,10 @@ func TestConfigRejectsBadValues(t *testing.T) {
 		"offer expiry":    {"OFFER_EXPIRY": "5s"},
 		"llm model":       {"LLM_BASE_URL": "http://127.0.0.1:1/v1"},
 		"batch":           {"WAITLIST_BATCH": "0"},
+		"threshold zero":  {"INTENT_THRESHOLD": "0"},
+		"threshold > 1":   {"INTENT_THRESHOLD": "1.5"},
+		"threshold text":  {"INTENT_THRESHOLD": "high"},
+		"threshold NaN":   {"INTENT_THRESHOLD": "NaN"},
 	}
 	for name, m := range cases {
 		if _, err := parseConfig(env(m)); err == nil {

@@ -89,6 +89,7 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	if err != nil {
 		return fmt.Errorf("intents: %w", err)
 	}
+	reader = reader.WithThreshold(cfg.IntentThreshold)
 	// Training and model loading leave garbage several times the live heap;
 	// hand it back to the OS so resident memory reflects what is kept.
 	debug.FreeOSMemory()

@@ -22,12 +22,10 @@ func TestWaitlistRaceTwoProcesses(t *testing.T) {
 	}
 	tw := twiliofake.New(e2eSID, e2eToken)
 	defer tw.Close()
-	env := map[string]string{
-		"TWILIO_ACCOUNT_SID": e2eSID, "TWILIO_AUTH_TOKEN": e2eToken, "TWILIO_FROM_NUMBER": e2eFrom,
-		"TWILIO_API_BASE_URL": tw.URL(), "ADMIN_API_KEY": e2eKey, "KEYWORD_REPLIES": "service",
-		"WAITLIST_BATCH": "50", "LANG_DETECTION": "low", "REDIS_URL": redisURL,
+	env := gatewayEnv(tw, map[string]string{
+		"WAITLIST_BATCH": "50", "REDIS_URL": redisURL,
 		"REDIS_KEY_PREFIX": "e2e-race-" + hex.EncodeToString([]byte(time.Now().Format("150405.000"))),
-	}
+	})
 	a := startGateway(t, env)
 	b := startGateway(t, env)
 	a.twilio, b.twilio = tw, tw
