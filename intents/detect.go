@@ -31,7 +31,12 @@ type distributor interface {
 // LinguaDetector detects language with lingua-go, built from an explicit
 // list of languages only (all 75 would cost 2 GB of heap).
 type LinguaDetector struct {
-	det   lingua.LanguageDetector
+	det lingua.LanguageDetector
+	// latin is lingua over the languages written in Latin letters only, for
+	// texts in Latin letters: lingua gives every other language 0 there
+	// anyway, and checking fewer alphabets makes a read ~25% cheaper (the
+	// models are shared, so it costs no memory). nil with fewer than two.
+	latin lingua.LanguageDetector
 	codes map[lingua.Language]string
 }
 
@@ -44,7 +49,7 @@ func NewLingua(langs []string, lowAccuracy bool) (*LinguaDetector, error) {
 		return nil, fmt.Errorf("lingua: need at least two languages, got %d", len(langs))
 	}
 	codes := make(map[lingua.Language]string, len(langs))
-	ll := make([]lingua.Language, 0, len(langs))
+	var ll, latin []lingua.Language
 	for _, code := range langs {
 		l, err := linguaLanguage(code)
 		if err != nil {
@@ -55,12 +60,22 @@ func NewLingua(langs []string, lowAccuracy bool) (*LinguaDetector, error) {
 		}
 		codes[l] = code
 		ll = append(ll, l)
+		if latinNative[code] {
+			latin = append(latin, l)
+		}
 	}
-	b := lingua.NewLanguageDetectorBuilder().FromLanguages(ll...).WithPreloadedLanguageModels()
-	if lowAccuracy {
-		b = b.WithLowAccuracyMode()
+	build := func(ll []lingua.Language) lingua.LanguageDetector {
+		b := lingua.NewLanguageDetectorBuilder().FromLanguages(ll...).WithPreloadedLanguageModels()
+		if lowAccuracy {
+			b = b.WithLowAccuracyMode()
+		}
+		return b.Build()
 	}
-	return &LinguaDetector{det: b.Build(), codes: codes}, nil
+	d := &LinguaDetector{det: build(ll), codes: codes}
+	if len(latin) >= 2 && len(latin) < len(ll) {
+		d.latin = build(latin)
+	}
+	return d, nil
 }
 
 // linguaLanguage maps an ISO 639-1 code to lingua's language ("tl" is
@@ -91,7 +106,11 @@ func (d *LinguaDetector) Detect(text string) (string, float64) {
 // first.
 func (d *LinguaDetector) Distribution(text string) []LangScore {
 	text = clean(text)
-	vals := d.det.ComputeLanguageConfidenceValues(text)
+	det := d.det
+	if s := analyzeScript(text); d.latin != nil && s.letters > 0 && s.counts[scriptLatin] == s.letters {
+		det = d.latin
+	}
+	vals := det.ComputeLanguageConfidenceValues(text)
 	out := make([]LangScore, 0, len(vals))
 	for _, v := range vals {
 		out = append(out, LangScore{Lang: d.codes[v.Language()], Score: v.Value()})

@@ -1,8 +1,11 @@
 package intents
 
 import (
+	"math"
+	"path/filepath"
 	"testing"
 
+	"clinicsms/corpus"
 	"clinicsms/locales"
 )
 
@@ -105,5 +108,45 @@ func TestScriptDetector(t *testing.T) {
 	}
 	if got, conf := d.Detect("👍"); got != "" || conf != 0 {
 		t.Errorf("ScriptDetector.Detect(%q) = %q, %.2f, want \"\", 0", "👍", got, conf)
+	}
+}
+
+// TestLinguaLatinShortcut: a text in Latin letters gets the same belief
+// from the Latin-only lingua as from the one over all 30 languages (it
+// only skips alphabets that cannot match).
+func TestLinguaLatinShortcut(t *testing.T) {
+	_, d := fixtures(t)
+	if d.latin == nil {
+		t.Fatal("no Latin-only detector built")
+	}
+	full := &LinguaDetector{det: d.det, codes: d.codes} // no shortcut
+	dev, err := corpus.Load(filepath.Join("..", "corpus", "dev"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for i, e := range dev {
+		s := analyzeScript(clean(e.Text))
+		if i%7 != 0 || s.letters == 0 || s.counts[scriptLatin] != s.letters {
+			continue
+		}
+		checked++
+		want := map[string]float64{}
+		for _, v := range full.Distribution(e.Text) {
+			want[v.Lang] = v.Score
+		}
+		got := d.Distribution(e.Text)
+		if len(got) == 0 || math.Abs(got[0].Score-want[got[0].Lang]) > 1e-9 {
+			t.Errorf("%q: Latin-only %v, all languages %v", e.Text, got, want)
+			continue
+		}
+		for _, v := range got {
+			if math.Abs(v.Score-want[v.Lang]) > 1e-9 {
+				t.Errorf("%q: %s %.6f with the Latin-only detector, %.6f with all", e.Text, v.Lang, v.Score, want[v.Lang])
+			}
+		}
+	}
+	if checked < 300 {
+		t.Errorf("only %d Latin dev texts checked", checked)
 	}
 }
