@@ -260,17 +260,27 @@ func (r *Reader) distribution(text string, s scriptInfo) []LangScore {
 	known := 0
 	nbMin := 1.0
 	nbAllowed, nbBest := 0.0, 0.0
+	nbBestLang := ""
 	for _, v := range r.m.LangDistribution(text) {
 		nb[v.Lang] = v.Score
 		nbMin = math.Min(nbMin, v.Score)
 		known++
 		if allowed(v.Lang) {
 			nbAllowed += v.Score
-			nbBest = math.Max(nbBest, v.Score)
+			if v.Score > nbBest {
+				nbBest, nbBestLang = v.Score, v.Lang
+			}
 		}
 	}
 	det := map[string]float64{}
 	skip := r.opts.DetectorSkip <= 1 && nbAllowed > 0 && nbBest/nbAllowed >= r.opts.DetectorSkip
+	if s.script == scriptLatin && nbBestLang != "" && !latinNative[nbBestLang] && nbBest/nbAllowed >= 0.5 {
+		// Romanised Hindi, Arabizi, Greeklish... by the model's evidence:
+		// lingua knows none of them and could only pull towards a language
+		// written in Latin letters. Measured on replies written after the
+		// training data: languages read +0.1%, p99 -8%.
+		skip = true
+	}
 	switch d, ok := r.det.(distributor); {
 	case skip:
 		// The model is sure enough: the detector could not change the pick.
