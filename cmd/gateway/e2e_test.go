@@ -705,25 +705,38 @@ func (g *gw) waitlistRace(t *testing.T) {
 			t.Fatalf("%s state %s, want waitlist_offer", p, c.State)
 		}
 	}
+	moved, claimed, taken := raceYes(t, []*gw{g}, phones, appts)
+	if moved != 1 || claimed != 1 || taken != 3 {
+		t.Errorf("4 simultaneous YES: %d moved, %d claimed, %d taken; want 1, 1, 3", moved, claimed, taken)
+	}
+}
+
+// raceYes has every phone answer YES to its waitlist offer at the same
+// moment, phone i through gateway gws[i%len(gws)], and counts what came of
+// it: appointments moved, and last replies "claimed" and "taken". Every
+// appointment not moved must still be booked.
+func raceYes(t *testing.T, gws []*gw, phones, appts []string) (moved, claimed, taken int) {
+	t.Helper()
 	var wg sync.WaitGroup
 	start := make(chan struct{})
-	for _, p := range phones {
+	for i, p := range phones {
+		g := gws[i%len(gws)]
 		wg.Add(1)
-		go func(p string) {
+		go func() {
 			defer wg.Done()
 			<-start
 			g.text(p, "YES")
-		}(p)
+		}()
 	}
 	close(start)
 	wg.Wait()
-	moved, claimed, taken := 0, 0, 0
+	g := gws[0]
 	for i, aid := range appts {
 		a := g.appt(aid)
 		if a.Status == "rescheduled" {
 			moved++
 		} else if a.Status != "booked" {
-			t.Errorf("loser %s status %s, want booked", aid, a.Status)
+			t.Errorf("%s status %s, want booked", aid, a.Status)
 		}
 		switch g.conv(phones[i]).lastOut().Key {
 		case "waitlist.claimed":
@@ -732,9 +745,7 @@ func (g *gw) waitlistRace(t *testing.T) {
 			taken++
 		}
 	}
-	if moved != 1 || claimed != 1 || taken != 3 {
-		t.Errorf("4 simultaneous YES: %d moved, %d claimed, %d taken; want 1, 1, 3", moved, claimed, taken)
-	}
+	return moved, claimed, taken
 }
 
 // repliesAcrossScripts: patients with no known language write in eight

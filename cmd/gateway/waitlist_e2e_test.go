@@ -4,7 +4,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
@@ -45,37 +44,7 @@ func TestWaitlistRaceTwoProcesses(t *testing.T) {
 			t.Fatalf("%s state %s, want waitlist_offer", p, c.State)
 		}
 	}
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i, p := range phones {
-		g := a
-		if i%2 == 1 {
-			g = b
-		}
-		wg.Add(1)
-		go func(g *gw, p string) {
-			defer wg.Done()
-			<-start
-			g.text(p, "YES")
-		}(g, p)
-	}
-	close(start)
-	wg.Wait()
-	moved, claimed, taken := 0, 0, 0
-	for i, aid := range appts {
-		ap := a.appt(aid)
-		if ap.Status == "rescheduled" {
-			moved++
-		} else if ap.Status != "booked" {
-			t.Errorf("%s status %s, want booked", aid, ap.Status)
-		}
-		switch a.conv(phones[i]).lastOut().Key {
-		case "waitlist.claimed":
-			claimed++
-		case "waitlist.taken":
-			taken++
-		}
-	}
+	moved, claimed, taken := raceYes(t, []*gw{a, b}, phones, appts)
 	if moved != 1 || claimed != 1 || taken != n-1 {
 		t.Errorf("%d simultaneous YES over two processes: %d moved, %d claimed, %d taken; want 1, 1, %d", n, moved, claimed, taken, n-1)
 	}

@@ -31,6 +31,16 @@ func (s *Store) getRaw(ctx context.Context, key string, v any) (string, error) {
 	return raw, nil
 }
 
+// getJSON reads one record; what names it in the error ("patient").
+func getJSON[T any](ctx context.Context, s *Store, key, what string) (T, error) {
+	var v T
+	if _, err := s.getRaw(ctx, key, &v); err != nil {
+		var zero T
+		return zero, fmt.Errorf("get %s: %w", what, err)
+	}
+	return v, nil
+}
+
 // mgetJSON reads records of one hash tag in one round trip and decodes the
 // ones that exist, in the order of keys.
 func mgetJSON[T any](ctx context.Context, rdb redis.UniversalClient, keys []string) ([]T, error) {
@@ -76,11 +86,7 @@ func guardRecord(b *batch, key, raw string) {
 
 // Patient returns the patient with id, or ErrNotFound.
 func (s *Store) Patient(ctx context.Context, id string) (dialogue.Patient, error) {
-	var p dialogue.Patient
-	if _, err := s.getRaw(ctx, s.patientKey(id), &p); err != nil {
-		return dialogue.Patient{}, fmt.Errorf("get patient: %w", err)
-	}
-	return p, nil
+	return getJSON[dialogue.Patient](ctx, s, s.patientKey(id), "patient")
 }
 
 // PutPatient creates or replaces a patient and keeps the phone index right
@@ -127,11 +133,7 @@ func (s *Store) PatientsByPhone(ctx context.Context, phone string) ([]dialogue.P
 
 // Appointment returns the appointment with id, or ErrNotFound.
 func (s *Store) Appointment(ctx context.Context, id string) (dialogue.Appointment, error) {
-	var a dialogue.Appointment
-	if _, err := s.getRaw(ctx, s.apptKey(id), &a); err != nil {
-		return dialogue.Appointment{}, fmt.Errorf("get appointment: %w", err)
-	}
-	return a, nil
+	return getJSON[dialogue.Appointment](ctx, s, s.apptKey(id), "appointment")
 }
 
 // PutAppointment creates or replaces an appointment; an empty status
@@ -402,11 +404,7 @@ func (s *Store) PutSlot(ctx context.Context, sl dialogue.Slot) error {
 
 // Slot returns the open slot with id; ErrNotFound once it is taken.
 func (s *Store) Slot(ctx context.Context, id string) (dialogue.Slot, error) {
-	var sl dialogue.Slot
-	if _, err := s.getRaw(ctx, s.slotKey(id), &sl); err != nil {
-		return dialogue.Slot{}, fmt.Errorf("get slot: %w", err)
-	}
-	return sl, nil
+	return getJSON[dialogue.Slot](ctx, s, s.slotKey(id), "slot")
 }
 
 // Slots returns every open slot, earliest first.
