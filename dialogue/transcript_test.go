@@ -48,7 +48,6 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 
-	"clinicsms/corpus"
 	"clinicsms/dialogue"
 	"clinicsms/intents"
 	"clinicsms/internal/store"
@@ -63,19 +62,7 @@ var (
 
 func testReader(t *testing.T) *intents.Reader {
 	t.Helper()
-	readerOnce.Do(func() {
-		ex, err := corpus.Train()
-		if err != nil {
-			readerErr = err
-			return
-		}
-		m, _, err := intents.TrainCached(ex, intents.TrainOptions{}, intents.CacheDir())
-		if err != nil {
-			readerErr = err
-			return
-		}
-		reader = intents.New(intents.NewScriptDetector(), m, intents.Options{})
-	})
+	readerOnce.Do(func() { reader, readerErr = intents.ScriptReader() })
 	if readerErr != nil {
 		t.Fatal(readerErr)
 	}

@@ -100,6 +100,21 @@ func DefaultOn(ex []corpus.Example, lowAccuracy bool) (*Reader, error) {
 	return New(det, m, Options{}), nil
 }
 
+// ScriptReader is Default with the ScriptDetector in place of lingua:
+// languages come from the script and the corpus n-grams alone. It holds
+// none of lingua's models, for tools and for other packages' tests.
+func ScriptReader() (*Reader, error) {
+	ex, err := corpus.Train()
+	if err != nil {
+		return nil, fmt.Errorf("reader: load corpus: %w", err)
+	}
+	m, _, err := TrainCached(ex, TrainOptions{}, CacheDir())
+	if err != nil {
+		return nil, fmt.Errorf("reader: %w", err)
+	}
+	return New(NewScriptDetector(), m, Options{}), nil
+}
+
 // WithThreshold returns a Reader like r (same detector and model) whose
 // readings are Sure from confidence t.
 func (r *Reader) WithThreshold(t float64) *Reader {

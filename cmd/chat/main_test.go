@@ -6,7 +6,6 @@ import (
 	"sync"
 	"testing"
 
-	"clinicsms/corpus"
 	"clinicsms/dialogue"
 	"clinicsms/intents"
 )
@@ -14,19 +13,7 @@ import (
 // cheapReader is the trained model with the script detector instead of
 // lingua (which costs 0.5 GB a process).
 func cheapReader(bool) (dialogue.Reader, error) {
-	readerOnce.Do(func() {
-		ex, err := corpus.Train()
-		if err != nil {
-			readerErr = err
-			return
-		}
-		m, _, err := intents.TrainCached(ex, intents.TrainOptions{}, intents.CacheDir())
-		if err != nil {
-			readerErr = err
-			return
-		}
-		reader = intents.New(intents.NewScriptDetector(), m, intents.Options{})
-	})
+	readerOnce.Do(func() { reader, readerErr = intents.ScriptReader() })
 	return reader, readerErr
 }
 
