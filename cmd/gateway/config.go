@@ -246,6 +246,8 @@ func (c config) LogValue() slog.Value {
 		slog.String("admin_api_key", mask(c.AdminAPIKey)),
 		slog.Bool("admin_email_set", c.AdminEmail != ""),
 		slog.Bool("llm_fallback", c.LLMBaseURL != ""),
+		slog.Float64("intent_threshold", c.IntentThreshold),
+		slog.Bool("lang_detection_low", c.LangLowAcc),
 		slog.String("clinic_timezone", c.ClinicZone.String()),
 		slog.Int("location_timezones", len(c.LocationZones)),
 		slog.Any("reminder_lead_times", c.ReminderLeadTimes),
