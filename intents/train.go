@@ -15,8 +15,12 @@ import (
 
 // TrainOptions tunes Train. Zero fields take the defaults shown.
 type TrainOptions struct {
-	Bits         uint    // feature table size 2^Bits (19)
-	Epochs       int     // passes over the data (10: see below)
+	Bits uint // feature table size 2^Bits (19)
+	// Epochs is the number of passes over the data (10). On replies
+	// written after the training data (4,800 lines, docs/BENCHMARKS.md
+	// "Fresh replies") 10 and 15 both score macro-F1 0.9583, and 10
+	// trains in two thirds of the time.
+	Epochs       int
 	LearningRate float64 // AdaGrad step (0.5)
 	L2           float64 // weight decay on touched weights (1e-6)
 	Seed         uint64  // shuffling seed (1)
@@ -31,10 +35,6 @@ type TrainOptions struct {
 	// features overrides the feature configuration (tests and
 	// cross-validation only); nil means defaultFeatures.
 	features *featureConfig
-	// Epochs 10 rather than 15: on replies written after the training
-	// data (4,800 lines, docs/BENCHMARKS.md "Fresh replies") both score
-	// macro-F1 0.9583, and 10 trains in two thirds of the time.
-	//
 	// HoldOut is the share of training examples set aside to fit the
 	// softmax temperature before the final model trains on all of them
 	// (0.1). Negative turns calibration off (temperature 1).
@@ -115,9 +115,9 @@ func Train(ex []corpus.Example, opts TrainOptions) (*Model, error) {
 			}
 		}
 		if len(held) > 0 && len(fit) > 0 {
-			// One model is enough to fit the temperature: the
-			// average of three needs one within 2% (0.82 against
-			// 0.83), and start-up is a quarter shorter.
+			// One model is enough to fit the temperature: an
+			// average of three needed one within 2% (0.82 against
+			// 0.83), and start-up is shorter by that much training.
 			one := opts
 			one.Ensemble = 1
 			m := fitWeights(x, fit, one)
